@@ -1,0 +1,62 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings shared by every Swift target: Swift 6 language mode plus explicit `any` and imports.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Hypertune",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Autograd", targets: ["Autograd"]),
+        .executable(name: "hypertune", targets: ["HypertuneCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // OpenBLAS through pkg-config on Linux; Accelerate is used instead on Apple platforms.
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // Hand-written SIMD kernels for the shapes BLAS handles poorly (skinny products),
+        // compiled per instruction set and chosen at run time.
+        .target(name: "CAutogradKernels"),
+        .target(
+            name: "Autograd",
+            dependencies: [
+                .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+                "CAutogradKernels",
+                .product(name: "Numerics", package: "swift-numerics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "HypertuneCLI",
+            dependencies: [
+                "Autograd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Numerics", package: "swift-numerics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AutogradTests",
+            dependencies: [
+                "Autograd",
+                "CAutogradKernels",
+                .product(name: "Numerics", package: "swift-numerics"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

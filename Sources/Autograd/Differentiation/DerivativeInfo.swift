@@ -1,0 +1,112 @@
+import Synchronization
+
+/// A node of the reverse-mode graph: how to map the cotangent of one operation's output to
+/// cotangents of its inputs.
+///
+/// Nodes are immutable and reference their parents (the nodes of the inputs), so a graph lives
+/// exactly as long as some tensor, pullback or node refers to it, and is freed by reference
+/// counting when the last of them goes (no tape to clear, no growth across calls).
+/// Node identifiers increase with creation time, so parents always have smaller identifiers than
+/// their children: sorting by identifier gives a topological order.
+@usableFromInline
+final class Node<Scalar: TensorScalar>: Sendable {
+    /// The pullback of one operation: given the output's cotangent and which inputs need a
+    /// cotangent, returns one cotangent per input (`nil` where not needed).
+    @usableFromInline
+    typealias Pullback = @Sendable (Tensor<Scalar>, [Bool]) -> [Tensor<Scalar>?]
+
+    @usableFromInline let id: Int
+    @usableFromInline let parents: [Node?]
+    @usableFromInline let shape: Shape
+    @usableFromInline let operation: String
+    @usableFromInline let pullback: Pullback
+
+    @usableFromInline
+    init(parents: [Node?], shape: Shape, operation: String, pullback: @escaping Pullback) {
+        self.id = NodeCounter.next()
+        self.parents = parents
+        self.shape = shape
+        self.operation = operation
+        self.pullback = pullback
+    }
+}
+
+/// Monotonic identifiers for graph nodes and differentiation levels, shared by all threads.
+@usableFromInline
+enum NodeCounter {
+    static let counter = Atomic<Int>(0)
+    @usableFromInline
+    static func next() -> Int { counter.add(1, ordering: .relaxed).newValue }
+}
+
+/// A forward-mode tangent belonging to one differentiation level.
+@usableFromInline
+struct LeveledTangent<Scalar: TensorScalar>: Sendable {
+    @usableFromInline let level: Int
+    @usableFromInline let value: Tensor<Scalar>
+
+    @usableFromInline init(level: Int, value: Tensor<Scalar>) {
+        self.level = level
+        self.value = value
+    }
+}
+
+/// The derivative information a tracked tensor carries: its reverse-mode node and its tangents
+/// (ascending by level; nested ``jvp(at:along:of:)`` calls give a tensor several).
+@usableFromInline
+final class DerivativeInfo<Scalar: TensorScalar>: Sendable {
+    @usableFromInline let node: Node<Scalar>?
+    @usableFromInline let tangents: [LeveledTangent<Scalar>]
+
+    @usableFromInline
+    init(node: Node<Scalar>?, tangents: [LeveledTangent<Scalar>]) {
+        self.node = node
+        self.tangents = tangents
+    }
+
+    /// `nil` when there is nothing to carry.
+    @usableFromInline
+    static func make(node: Node<Scalar>?, tangents: [LeveledTangent<Scalar>]) -> DerivativeInfo? {
+        node == nil && tangents.isEmpty ? nil : DerivativeInfo(node: node, tangents: tangents)
+    }
+}
+
+extension Tensor {
+    @inlinable var node: Node<Scalar>? { derivatives?.node }
+
+    /// The highest differentiation level of the tangents this tensor carries (0 if none).
+    @inlinable var topTangentLevel: Int { derivatives?.tangents.last?.level ?? 0 }
+
+    /// The tangent at exactly `level`, if any.
+    @inlinable func tangent(atLevel level: Int) -> Tensor? {
+        guard let tangents = derivatives?.tangents else { return nil }
+        for t in tangents where t.level == level { return t.value }
+        return nil
+    }
+
+    /// The same tensor without its tangent at `level` (the primal at that level); the node and
+    /// lower-level tangents are kept.
+    @inlinable func removingTangent(atLevel level: Int) -> Tensor {
+        guard let info = derivatives, info.tangents.contains(where: { $0.level == level }) else { return self }
+        let rest = info.tangents.filter { $0.level != level }
+        return Tensor(shape: shape, storage: storage, derivatives: .make(node: info.node, tangents: rest))
+    }
+
+    /// The same tensor with `tangent` attached at `level` (which must exceed its other levels).
+    @inlinable func addingTangent(_ tangent: Tensor, atLevel level: Int) -> Tensor {
+        precondition(
+            tangent.shape == shape,
+            "jvp: tangent of shape \(tangent.shape) does not match its value's shape \(shape)")
+        var tangents = derivatives?.tangents ?? []
+        precondition(tangents.last.map { $0.level < level } ?? true, "internal: tangent levels out of order")
+        tangents.append(LeveledTangent(level: level, value: tangent))
+        return Tensor(shape: shape, storage: storage, derivatives: DerivativeInfo(node: node, tangents: tangents))
+    }
+
+    /// The same tensor with `node` as its reverse-mode node (tangents kept).
+    @inlinable func settingNode(_ node: Node<Scalar>?) -> Tensor {
+        Tensor(
+            shape: shape, storage: storage,
+            derivatives: .make(node: node, tangents: derivatives?.tangents ?? []))
+    }
+}

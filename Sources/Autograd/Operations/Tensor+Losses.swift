@@ -1,0 +1,151 @@
+import RealModule
+
+/// How a per-example loss is reduced.
+public enum LossReduction: Sendable {
+    /// One loss per example.
+    case none
+    /// The sum over examples.
+    case sum
+    /// The sum over examples divided by the number of examples (also when weighted: per-example
+    /// weights scale terms, they do not renormalise — `Σᵢ wᵢ ℓᵢ / n`).
+    case mean
+}
+
+/// `softmax(x)` along `axis`: `e^{xᵢ} / Σⱼ e^{xⱼ}`, computed stably.
+/// Derivative: pullback `y ⊙ (ḡ − Σ ḡ⊙y)`, tangent `y ⊙ (ẋ − Σ ẋ⊙y)` (sums along the axis).
+@inlinable
+public func softmax<S: TensorScalar>(_ x: Tensor<S>, alongAxis axis: Int = -1) -> Tensor<S> {
+    let axis = x.shape.normalizedAxis(axis, operation: "softmax")
+    return Primitive(
+        "softmax",
+        value: { x in exp(x[0] - x[0].logSumExp(alongAxis: axis, keepingDimensions: true)) },
+        pullback: { g, _, y, _ in [y * (g - (g * y).sum(alongAxis: axis, keepingDimensions: true))] },
+        tangent: { t, _, y in y * (t[0]! - (t[0]! * y).sum(alongAxis: axis, keepingDimensions: true)) }
+    ).apply([x])
+}
+
+/// `log softmax(x)` along `axis`: `x − logΣexp(x)`, computed stably.
+/// Derivative: pullback `ḡ − e^y Σ ḡ`, tangent `ẋ − Σ e^y ⊙ ẋ` (sums along the axis).
+@inlinable
+public func logSoftmax<S: TensorScalar>(_ x: Tensor<S>, alongAxis axis: Int = -1) -> Tensor<S> {
+    let axis = x.shape.normalizedAxis(axis, operation: "logSoftmax")
+    return Primitive(
+        "logSoftmax",
+        value: { x in x[0] - x[0].logSumExp(alongAxis: axis, keepingDimensions: true) },
+        pullback: { g, _, y, _ in [g - exp(y) * g.sum(alongAxis: axis, keepingDimensions: true)] },
+        tangent: { t, _, y in t[0]! - (exp(y) * t[0]!).sum(alongAxis: axis, keepingDimensions: true) }
+    ).apply([x])
+}
+
+/// Softmax cross-entropy of `logits` (shape `[n, classes]`) against integer `labels`:
+/// `ℓᵢ = logΣⱼ e^{zᵢⱼ} − zᵢ,yᵢ`, optionally weighted per example by `weights` (shape `[n]`,
+/// differentiable too — per-example weights are hyperparameters in data hyper-cleaning), then
+/// reduced.
+///
+/// Derivative of `ℓᵢ`: with respect to the logits `softmax(zᵢ) − onehot(yᵢ)`, computed by one
+/// fused pass over the logits; forward mode `Σⱼ softmax(zᵢ)ⱼ żᵢⱼ − żᵢ,yᵢ`.
+/// - Complexity: O(n · classes), one `exp` per logit.
+@inlinable
+public func crossEntropy<S: TensorScalar>(
+    logits: Tensor<S>, labels: [Int], weights: Tensor<S>? = nil, reduction: LossReduction = .mean
+) -> Tensor<S> {
+    precondition(logits.rank == 2, "crossEntropy: logits must have shape [n, classes], got \(logits.shape)")
+    let n = logits.shape[0], classes = logits.shape[1]
+    precondition(labels.count == n, "crossEntropy: \(labels.count) labels for logits of shape \(logits.shape)")
+    for l in labels {
+        precondition(l >= 0 && l < classes, "crossEntropy: label \(l) is out of range 0..<\(classes)")
+    }
+    if let weights {
+        precondition(weights.shape == [n], "crossEntropy: weights of shape \(weights.shape) for \(n) examples")
+    }
+    let oneHot = Tensor<S>(oneHot: labels, classes: classes)
+    var losses = Primitive<S>(
+        "crossEntropy",
+        value: { z in CrossEntropyKernels.losses(z[0], labels: labels) },
+        pullback: { g, z, _, _ in
+            // Fused pass unless the rule itself must be differentiated (recorded, or carrying tangents).
+            if !DifferentiationContext.current.isRecording && g.topTangentLevel == 0 && z[0].topTangentLevel == 0 {
+                return [CrossEntropyKernels.logitCotangent(z[0], labels: labels, scale: g)]
+            }
+            return [(softmax(z[0]) - oneHot) * g.reshaped(to: [n, 1])]
+        },
+        tangent: { t, z, _ in ((softmax(z[0]) - oneHot) * t[0]!).sum(alongAxis: 1) }
+    ).apply([logits])
+    if let weights { losses = losses * weights }
+    switch reduction {
+    case .none: return losses
+    case .sum: return losses.sum()
+    case .mean: return losses.sum() / S(Swift.max(n, 1))
+    }
+}
+
+/// Mean squared error `mean((predicted − target)²)`. Derivative: `2(p − t)/n`.
+@inlinable
+public func meanSquaredError<S: TensorScalar>(predicted: Tensor<S>, target: Tensor<S>) -> Tensor<S> {
+    precondition(
+        predicted.shape == target.shape,
+        "meanSquaredError: shapes \(predicted.shape) and \(target.shape) differ")
+    let d = predicted - target
+    return (d * d).mean()
+}
+
+/// Fused row kernels for softmax cross-entropy on plain tensors.
+@usableFromInline
+enum CrossEntropyKernels {
+    /// Row maxima subtracted, exponentiated in one vectorised call; returns `(e^{z−m}, m)`.
+    @inlinable
+    static func shiftedExp<S: TensorScalar>(_ z: Tensor<S>) -> (Tensor<S>, [S]) {
+        let n = z.shape[0], c = z.shape[1]
+        var maxima = [S](repeating: 0, count: n)
+        let shifted = Tensor<S>(shape: z.shape) { out in
+            z.withUnsafeBufferPointer { src in
+                guard n > 0, c > 0 else { return }
+                let s = src.baseAddress!, o = out.baseAddress!
+                for i in 0..<n {
+                    var m = -S.infinity
+                    for j in 0..<c where s[i * c + j] > m { m = s[i * c + j] }
+                    if !m.isFinite { m = 0 }
+                    maxima[i] = m
+                    for j in 0..<c { o[i * c + j] = s[i * c + j] - m }
+                }
+                S.vectorExp(count: n * c, o, o)
+            }
+        }
+        return (shifted, maxima)
+    }
+
+    /// `ℓᵢ = log Σⱼ e^{zᵢⱼ} − zᵢ,yᵢ` for every row.
+    @inlinable
+    static func losses<S: TensorScalar>(_ z: Tensor<S>, labels: [Int]) -> Tensor<S> {
+        let n = z.shape[0], c = z.shape[1]
+        let (e, m) = shiftedExp(z)
+        return Tensor(shape: [n]) { out in
+            e.withUnsafeBufferPointer { pe in
+                z.withUnsafeBufferPointer { pz in
+                    for i in 0..<n {
+                        let s = ReductionKernels.relaxedSum(pe.baseAddress! + i * c, count: c)
+                        out[i] = S.log(s) + m[i] - pz[i * c + labels[i]]
+                    }
+                }
+            }
+        }
+    }
+
+    /// `scaleᵢ · (softmax(zᵢ) − onehot(yᵢ))` for every row.
+    @inlinable
+    static func logitCotangent<S: TensorScalar>(_ z: Tensor<S>, labels: [Int], scale: Tensor<S>) -> Tensor<S> {
+        let n = z.shape[0], c = z.shape[1]
+        var (e, _) = shiftedExp(z)
+        scale.withUnsafeBufferPointer { g in
+            e.withUnsafeMutableBufferPointer { p in
+                for i in 0..<n {
+                    let row = p.baseAddress! + i * c
+                    let f = g[i] / ReductionKernels.relaxedSum(row, count: c)
+                    for j in 0..<c { row[j] *= f }
+                    row[labels[i]] -= g[i]
+                }
+            }
+        }
+        return e
+    }
+}

@@ -1,0 +1,67 @@
+import Autograd
+import Foundation
+
+/// Timing and environment helpers shared by the `bench` commands.
+enum BenchmarkSupport {
+    /// The median wall time in seconds of `repetitions` calls of `body`, after `warmup` calls.
+    static func medianSeconds(repetitions: Int, warmup: Int = 2, _ body: () -> Void) -> Double {
+        for _ in 0..<warmup { body() }
+        let clock = ContinuousClock()
+        var times: [Double] = []
+        for _ in 0..<max(1, repetitions) {
+            let d = clock.measure(body)
+            times.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+        }
+        times.sort()
+        let n = times.count
+        return n % 2 == 1 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2
+    }
+
+    /// The process's peak resident set size in MiB.
+    static var peakRSSMegabytes: Double {
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        return Double(usage.ru_maxrss) / (1024 * 1024)
+        #endif
+    }
+
+    /// The machine and settings a figure was measured with.
+    static func environment(threads: Int) -> [String: String] {
+        var env: [String: String] = [
+            "cpu_model": cpuModel(),
+            "nproc": String(ProcessInfo.processInfo.activeProcessorCount),
+            "engine_threads": String(threads),
+            "kernels_isa": EngineInfo.kernelInstructionSet,
+            "blas": EngineInfo.blasLibrary,
+        ]
+        for key in ["OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "HYPERTUNE_NUM_THREADS"] {
+            if let v = ProcessInfo.processInfo.environment[key] { env[key] = v }
+        }
+        return env
+    }
+
+    static func cpuModel() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
+        }
+        return "unknown"
+    }
+
+    /// Writes `value` as pretty-printed JSON to `path` ("-" for standard output).
+    static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(value)
+        if path == "-" {
+            FileHandle.standardOutput.write(data)
+            FileHandle.standardOutput.write(Data("\n".utf8))
+        } else {
+            try data.write(to: URL(fileURLWithPath: path))
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+
+@main
+struct Hypertune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hypertune",
+        abstract: "Hyperparameter optimization: gradient-based and black-box.",
+        version: "0.1.0",
+        subcommands: [Demo.self, Bench.self])
+}
+
+/// `hypertune bench …`: benchmarks whose JSON output matches the peer scripts' schema.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a benchmark and write its results as JSON (schemas in BENCHMARKS.md).",
+        subcommands: [AutogradBench.self])
+}
