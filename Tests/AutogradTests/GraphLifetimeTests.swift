@@ -1,4 +1,6 @@
 @testable import Autograd
+import Foundation
+import RealModule
 import Testing
 
 /// The graph recorded for a derivative lives only as long as something uses it, and plain
@@ -45,6 +47,25 @@ struct GraphLifetimeTests {
         }
         #expect(last != nil)
         #expect(watched.allSatisfy { $0.node == nil }, "some graph outlived its gradient call")
+    }
+
+    @Test("a graph tens of thousands of operations deep is freed without deep recursion")
+    func deepGraphOnSmallStack() async {
+        // Freeing node by node recursively would need far more than this thread's 256 KiB.
+        let depth = 30_000
+        let result = await withCheckedContinuation { (done: CheckedContinuation<Double, Never>) in
+            let thread = Thread {
+                let g = gradient(at: T([0.5])) { x in
+                    var y = x
+                    for _ in 0..<depth { y = y * 0.9999 + 0.0001 }
+                    return y.sum()
+                }
+                done.resume(returning: g.scalar)
+            }
+            thread.stackSize = 256 << 10
+            thread.start()
+        }
+        #expect(result.isApproximatelyEqual(to: Double.pow(0.9999, depth), relativeTolerance: 1e-9))
     }
 
     @Test("operations on plain tensors carry no derivative information")

@@ -1,25 +1,32 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Synchronization
 
 /// A node of the reverse-mode graph: how to map the cotangent of one operation's output to
 /// cotangents of its inputs.
 ///
-/// Nodes are immutable and reference their parents (the nodes of the inputs), so a graph lives
-/// exactly as long as some tensor, pullback or node refers to it, and is freed by reference
-/// counting when the last of them goes (no tape to clear, no growth across calls).
+/// Nodes reference their parents (the nodes of the inputs), so a graph lives exactly as long as
+/// some tensor, pullback or node refers to it, and is freed by reference counting when the last
+/// of them goes (no tape to clear, no growth across calls). Freeing is iterative (see
+/// ``GraphTeardown``), so graphs of any depth can be released.
 /// Node identifiers increase with creation time, so parents always have smaller identifiers than
 /// their children: sorting by identifier gives a topological order.
 @usableFromInline
-final class Node<Scalar: TensorScalar>: Sendable {
+final class Node<Scalar: TensorScalar>: @unchecked Sendable {
     /// The pullback of one operation: given the output's cotangent and which inputs need a
     /// cotangent, returns one cotangent per input (`nil` where not needed).
     @usableFromInline
     typealias Pullback = @Sendable (Tensor<Scalar>, [Bool]) -> [Tensor<Scalar>?]
 
     @usableFromInline let id: Int
-    @usableFromInline let parents: [Node?]
     @usableFromInline let shape: Shape
     @usableFromInline let operation: String
-    @usableFromInline let pullback: Pullback
+    // Written only at initialisation and emptied by `deinit` (which has exclusive access).
+    @usableFromInline private(set) var parents: [Node?]
+    @usableFromInline private(set) var pullback: Pullback
 
     @usableFromInline
     init(parents: [Node?], shape: Shape, operation: String, pullback: @escaping Pullback) {
@@ -28,6 +35,64 @@ final class Node<Scalar: TensorScalar>: Sendable {
         self.shape = shape
         self.operation = operation
         self.pullback = pullback
+    }
+
+    deinit {
+        // Hand the references that could free further nodes to the teardown queue instead of
+        // releasing them here, which would recurse once per node of a chain. They are moved,
+        // not copied: no local copy may outlive the drain, or it would keep the parent alive.
+        let queue = GraphTeardown.queue
+        queue.pending.append(parents)
+        queue.pending.append(pullback)
+        parents = []
+        pullback = Node.releasedPullback
+        GraphTeardown.drain(queue)
+    }
+
+    private static var releasedPullback: Pullback { { _, _ in [] } }
+}
+
+/// Iterative release of graphs: a node being freed moves its parents and pullback (whose
+/// captured tensors hold further nodes) to a per-thread queue, and the outermost release drains
+/// the queue in a loop. Freeing a chain of N nodes therefore uses O(1) stack instead of O(N).
+@usableFromInline
+enum GraphTeardown {
+    final class Queue {
+        var pending: [Any] = []
+        var draining = false
+    }
+
+    static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { raw in
+            if let raw { Unmanaged<Queue>.fromOpaque(raw).release() }
+        }
+        return key
+    }()
+
+    /// This thread's queue.
+    static var queue: Queue {
+        if let raw = pthread_getspecific(key) {
+            return Unmanaged<Queue>.fromOpaque(raw).takeUnretainedValue()
+        }
+        let q = Queue()
+        pthread_setspecific(key, Unmanaged.passRetained(q).toOpaque())
+        return q
+    }
+
+    /// Releases the queued references one at a time, unless an outer call is already doing so.
+    static func drain(_ q: Queue) {
+        if q.draining { return }
+        q.draining = true
+        while true {
+            // Take the item out first and drop it outside the access to `pending`: dropping it
+            // may free nodes, whose deinit appends to `pending`.
+            var item = q.pending.popLast()
+            if item == nil { break }
+            item = nil
+            _ = item
+        }
+        q.draining = false
     }
 }
 
