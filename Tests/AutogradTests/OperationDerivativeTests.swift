@@ -123,6 +123,12 @@ struct OperationDerivativeTests {
         GradientCheck.check([a.T, b]) { matmul($0[0], $0[1], transposeA: true) }
         GradientCheck.check([a, b.T]) { matmul($0[0], $0[1], transposeB: true) }
         GradientCheck.check([a.T, b.T]) { matmul($0[0], $0[1], transposeA: true, transposeB: true) }
+        // One operand constant: the fused product-and-tangent path.
+        for (tA, tB) in [(false, false), (true, false), (false, true), (true, true)] {
+            let ca = tA ? a.T : a, cb = tB ? b.T : b
+            GradientCheck.check([cb]) { matmul(ca, $0[0], transposeA: tA, transposeB: tB) }
+            GradientCheck.check([ca]) { matmul($0[0], cb, transposeA: tA, transposeB: tB) }
+        }
         let batch = Int(g.next() % 3) + 1
         let ab = GradientCheck.randomTensor([batch, m, k], &g), bb = GradientCheck.randomTensor([batch, k, n], &g)
         GradientCheck.check([ab, bb]) { matmul($0[0], $0[1]) }

@@ -31,6 +31,24 @@ public protocol DifferentiableOperation: Sendable {
     func tangent(
         _ tangents: [Tensor<Scalar>?], inputs: [Tensor<Scalar>], output: Tensor<Scalar>
     ) -> Tensor<Scalar>
+
+    /// Optionally, the output and its tangent computed together from plain inputs and plain
+    /// tangents (`nil` = zero), when that is cheaper than ``value(_:)`` followed by
+    /// ``tangent(_:inputs:output:)`` — for example one pass over a large constant operand instead
+    /// of two. Return `nil` to use the separate rules. Used only where the tangent need not be
+    /// recorded.
+    func valueAndTangent(
+        _ inputs: [Tensor<Scalar>], tangents: [Tensor<Scalar>?]
+    ) -> (value: Tensor<Scalar>, tangent: Tensor<Scalar>)?
+}
+
+extension DifferentiableOperation {
+    @inlinable
+    public func valueAndTangent(
+        _ inputs: [Tensor<Scalar>], tangents: [Tensor<Scalar>?]
+    ) -> (value: Tensor<Scalar>, tangent: Tensor<Scalar>)? {
+        nil
+    }
 }
 
 extension DifferentiableOperation {
@@ -54,12 +72,18 @@ extension DifferentiableOperation {
             // Forward mode: evaluate on the primals (one level down), then the tangent rule.
             let primals = inputs.map { $0.removingTangent(atLevel: level) }
             let tangents = inputs.map { $0.tangent(atLevel: level) }
+            var context = DifferentiationContext.current
+            context.isRecording = context.recordsTangents(ofLevel: level)
+            if !context.isRecording, !primals.contains(where: { $0.topTangentLevel > 0 }),
+                let fused = valueAndTangent(primals.map(\.detached), tangents: tangents.map { $0?.detached })
+            {
+                output = fused.value.addingTangent(fused.tangent, atLevel: level)
+                return recordNode ? recorded(output, inputs: inputs) : output
+            }
             let primalOutput =
                 primals.contains(where: { $0.topTangentLevel > 0 })
                 ? applyTracked(primals, recordNode: false)
                 : value(primals.map(\.detached))
-            var context = DifferentiationContext.current
-            context.isRecording = context.recordsTangents(ofLevel: level)
             let tangent = DifferentiationContext.with(context) {
                 // A recorded tangent rule needs an output connected to the inputs in the graph.
                 let out = context.isRecording ? self.apply(primals) : primalOutput
@@ -69,10 +93,15 @@ extension DifferentiableOperation {
         } else {
             output = value(inputs.map(\.detached))
         }
-        guard recordNode, DifferentiationContext.current.isRecording,
-            inputs.contains(where: { $0.node != nil })
-        else { return output }
+        return recordNode ? recorded(output, inputs: inputs) : output
+    }
 
+    /// `output` with a graph node for this operation when recording is on and an input is in
+    /// the graph.
+    @inlinable
+    func recorded(_ output: Tensor<Scalar>, inputs: [Tensor<Scalar>]) -> Tensor<Scalar> {
+        guard DifferentiationContext.current.isRecording, inputs.contains(where: { $0.node != nil })
+        else { return output }
         let saved = output
         let node = Node<Scalar>(
             parents: inputs.map(\.node), shape: output.shape, operation: name

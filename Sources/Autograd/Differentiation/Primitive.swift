@@ -7,26 +7,38 @@ public struct Primitive<Scalar: TensorScalar>: DifferentiableOperation {
     public typealias PullbackRule =
         @Sendable (Tensor<Scalar>, [Tensor<Scalar>], Tensor<Scalar>, [Bool]) -> [Tensor<Scalar>?]
     public typealias TangentRule = @Sendable ([Tensor<Scalar>?], [Tensor<Scalar>], Tensor<Scalar>) -> Tensor<Scalar>
+    public typealias FusedRule = @Sendable ([Tensor<Scalar>], [Tensor<Scalar>?]) -> (value: Tensor<Scalar>, tangent: Tensor<Scalar>)?
 
     public let name: String
     @usableFromInline let valueRule: ValueRule
     @usableFromInline let pullbackRule: PullbackRule
     @usableFromInline let tangentRule: TangentRule
+    @usableFromInline let fusedRule: FusedRule?
 
     /// - Parameters:
     ///   - name: the operation's name for messages.
     ///   - value: the output for plain inputs.
     ///   - pullback: `(cotangent, inputs, output, needs) -> input cotangents`.
     ///   - tangent: `(input tangents or nil, inputs, output) -> output tangent`.
+    ///   - valueAndTangent: optionally, both at once from plain inputs and tangents (see
+    ///     ``DifferentiableOperation/valueAndTangent(_:tangents:)``).
     @inlinable
     public init(
         _ name: String, value: @escaping ValueRule, pullback: @escaping PullbackRule,
-        tangent: @escaping TangentRule
+        tangent: @escaping TangentRule, valueAndTangent: FusedRule? = nil
     ) {
         self.name = name
         self.valueRule = value
         self.pullbackRule = pullback
         self.tangentRule = tangent
+        self.fusedRule = valueAndTangent
+    }
+
+    @inlinable
+    public func valueAndTangent(
+        _ inputs: [Tensor<Scalar>], tangents: [Tensor<Scalar>?]
+    ) -> (value: Tensor<Scalar>, tangent: Tensor<Scalar>)? {
+        fusedRule?(inputs, tangents)
     }
 
     @inlinable public func value(_ inputs: [Tensor<Scalar>]) -> Tensor<Scalar> { valueRule(inputs) }

@@ -53,6 +53,28 @@ public func matmul<S: TensorScalar>(
                 t[0].map { matmul($0, x[1], transposeA: transposeA, transposeB: transposeB) },
                 t[1].map { matmul(x[0], $0, transposeA: transposeA, transposeB: transposeB) },
                 shape: y.shape)
+        },
+        valueAndTangent: { x, t in
+            // With one operand constant, the product and its tangent share that operand: stack
+            // the other operand with its tangent and multiply once (one pass over the constant,
+            // which for data matrices is the expensive part).
+            guard batchA.isEmpty else { return nil }
+            switch (t[0], t[1]) {
+            case (nil, let tb?):
+                let wide = concatenate([x[1], tb], alongAxis: transposeB ? 0 : 1)
+                let both = matmulValue(
+                    x[0], wide, transposeA: transposeA, transposeB: transposeB, m: m, n: 2 * n, k: k,
+                    outShape: [m, 2 * n])
+                return (both.slice(alongAxis: 1, 0..<n), both.slice(alongAxis: 1, n..<(2 * n)))
+            case (let ta?, nil):
+                let tall = concatenate([x[0], ta], alongAxis: transposeA ? 1 : 0)
+                let both = matmulValue(
+                    tall, x[1], transposeA: transposeA, transposeB: transposeB, m: 2 * m, n: n, k: k,
+                    outShape: [2 * m, n])
+                return (both.slice(alongAxis: 0, 0..<m), both.slice(alongAxis: 0, m..<(2 * m)))
+            default:
+                return nil
+            }
         }
     ).apply([a, b])
 }

@@ -12,9 +12,29 @@ enum BenchmarkSupport {
             let d = clock.measure(body)
             times.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
         }
-        times.sort()
-        let n = times.count
-        return n % 2 == 1 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2
+        return median(times)
+    }
+
+    /// Median wall times of two cases measured alternately (A, B, A, B, …), so that both see the
+    /// same machine conditions; use it for a ratio between them.
+    static func pairedMedianSeconds(repetitions: Int, warmup: Int = 2, _ a: () -> Void, _ b: () -> Void) -> (Double, Double) {
+        for _ in 0..<warmup {
+            a()
+            b()
+        }
+        let clock = ContinuousClock()
+        var ta: [Double] = [], tb: [Double] = []
+        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+        for _ in 0..<max(1, repetitions) {
+            ta.append(seconds(clock.measure(a)))
+            tb.append(seconds(clock.measure(b)))
+        }
+        return (median(ta), median(tb))
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let t = values.sorted(), n = t.count
+        return n % 2 == 1 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2
     }
 
     /// The process's peak resident set size in MiB.
