@@ -29,6 +29,17 @@ struct TensorTests {
         }
     }
 
+    @Test("empty tensors broadcast, reduce and multiply without touching memory")
+    func emptyTensors() {
+        let empty = Tensor<Double>(zeros: [0, 3])
+        #expect((empty + Tensor<Double>(ones: [3])).shape == [0, 3])
+        #expect((Tensor<Double>(ones: [2, 1, 3]) * Tensor<Double>(zeros: [0, 1])).shape == [2, 0, 3])
+        #expect(empty.sum(alongAxis: 0).scalars == [0, 0, 0])
+        #expect(empty.sum().scalar == 0)
+        #expect(matmul(Tensor<Double>(zeros: [2, 0]), Tensor<Double>(zeros: [0, 3])).scalars == [0, 0, 0, 0, 0, 0])
+        #expect(empty.broadcast(to: [4, 0, 3]).scalarCount == 0)
+    }
+
     @Test("reductions match explicit sums")
     func reductionValues() {
         let x = Tensor<Double>(shape: [2, 3, 2], scalars: (1...12).map(Double.init))

@@ -39,9 +39,10 @@ struct DifferentiationContext: Sendable {
     @usableFromInline static func newLevel() -> Int { NodeCounter.next() }
 }
 
-/// Evaluates `body` without recording any reverse-mode graph: tensors computed inside are plain
-/// values even when their inputs are being differentiated (forward tangents still propagate).
-/// Use it for evaluation and for optimizer updates.
+/// Evaluates `body` without recording any reverse-mode graph: tensors computed inside have no
+/// graph node, so no gradient flows through them, even when their inputs are being
+/// differentiated. Forward-mode tangents, which cost no memory, still propagate. Use it for
+/// evaluation and for optimizer updates inside a differentiated function.
 /// - Complexity: O(1) overhead.
 @inlinable
 public func withoutDerivatives<R>(_ body: () throws -> R) rethrows -> R {

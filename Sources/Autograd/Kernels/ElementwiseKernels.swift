@@ -193,6 +193,8 @@ struct BroadcastLayout {
     /// Calls `body(offsetA, offsetB, offsetOut)` for every inner row, in row-major order.
     @inlinable
     func forEachRow(_ body: (Int, Int, Int) -> Void) {
+        // An empty output has no rows (and a zero outer dimension must not run the body once).
+        if innerCount == 0 || outerShape.contains(0) { return }
         let depth = outerShape.count
         if depth == 0 {
             body(0, 0, 0)
