@@ -1,31 +1,29 @@
-// Instantiates the skinny GEMM kernels (skinny_gemm_body.h) once per instruction set and
-// element type. See the body for the blocking scheme; the tile sizes chosen here follow from
-// the register count of each instruction set:
+// Instantiates the skinny GEMM kernels (skinny_gemm_body.h, which explains the blocking) once
+// per instruction set and element type. The register tiles follow from the register count:
 //
-//   AVX-512 (32 vector registers): NN 2 rows x 10 columns, TN 2 vectors x 10 columns.
-//     20 accumulators + 2 A vectors + B temporaries = 23-24 registers, no spills.
+//   AVX-512 (32 vector registers): NN 2 rows x 10 columns, TN 2 vectors x 10 columns:
+//     20 accumulators + 2 A vectors + 1-2 temporaries, no spills.
 //   AVX2+FMA (16 registers):       NN 2 x 6, TN 2 x 6 (12 accumulators + 3-4 temporaries).
-//   SSE2 (16 registers, no FMA):   NN 2 x 5, TN 2 x 5 (a multiply needs a temporary).
-//   other targets (arm64 NEON has 32 registers and FMA): same shapes as AVX-512 on 16-byte
-//     vectors.
+//   SSE2 (16 registers, no FMA):   NN 2 x 5, TN 2 x 5 (each multiply needs a temporary).
+//   other targets (arm64: NEON, 32 registers, FMA): the AVX-512 shapes on 16-byte vectors.
 //
-// AG_TN_RB (rows per TN reduction block) and AG_TN_PFD (TN prefetch distance in rows) were
-// tuned on an AMD Zen 4 core; they are not critical within a factor of two.
+// AG_TN_PFD (how many rows ahead the TN kernel prefetches A) was tuned on an AMD Zen 4 core;
+// it is larger for the narrower vector units because they finish a row sooner.
 #include <stdint.h>
-#include <stdlib.h>
 
 #include "kernels_internal.h"
 
-#ifndef AG_TN_RB
-#define AG_TN_RB 128
+#if defined(__x86_64__)
+#include <immintrin.h>
 #endif
-#ifndef AG_TN_PFD
-#define AG_TN_PFD 32
+
+#define AG_BODY "skinny_gemm_body.h"
+#ifndef AG_TN_RB
+#define AG_TN_RB 128 // rows per TN reduction block
 #endif
 
 #if defined(__x86_64__)
 
-// ---- AVX-512 -------------------------------------------------------------------------------
 #define AG_ISA avx512
 #define AG_ATTR __attribute__((target("avx512f,avx512vl,avx2,fma")))
 #define AG_VBYTES 64
@@ -34,20 +32,9 @@
 #define AG_NN_NC 10
 #define AG_TN_WV 2
 #define AG_TN_NC 10
-#define AG_T float
-#define AG_P s
-#define AG_ESIZE 4
-#include "skinny_gemm_body.h"
-#undef AG_T
-#undef AG_P
-#undef AG_ESIZE
-#define AG_T double
-#define AG_P d
-#define AG_ESIZE 8
-#include "skinny_gemm_body.h"
-#undef AG_T
-#undef AG_P
-#undef AG_ESIZE
+#define AG_TN_PFD 64
+#define AG_MASKLOAD 512
+#include "instantiate_types.h"
 #undef AG_ISA
 #undef AG_ATTR
 #undef AG_VBYTES
@@ -56,8 +43,9 @@
 #undef AG_NN_NC
 #undef AG_TN_WV
 #undef AG_TN_NC
+#undef AG_TN_PFD
+#undef AG_MASKLOAD
 
-// ---- AVX2 + FMA ----------------------------------------------------------------------------
 #define AG_ISA avx2
 #define AG_ATTR __attribute__((target("avx2,fma")))
 #define AG_VBYTES 32
@@ -66,20 +54,9 @@
 #define AG_NN_NC 6
 #define AG_TN_WV 2
 #define AG_TN_NC 6
-#define AG_T float
-#define AG_P s
-#define AG_ESIZE 4
-#include "skinny_gemm_body.h"
-#undef AG_T
-#undef AG_P
-#undef AG_ESIZE
-#define AG_T double
-#define AG_P d
-#define AG_ESIZE 8
-#include "skinny_gemm_body.h"
-#undef AG_T
-#undef AG_P
-#undef AG_ESIZE
+#define AG_TN_PFD 128
+#define AG_MASKLOAD 256
+#include "instantiate_types.h"
 #undef AG_ISA
 #undef AG_ATTR
 #undef AG_VBYTES
@@ -88,8 +65,9 @@
 #undef AG_NN_NC
 #undef AG_TN_WV
 #undef AG_TN_NC
+#undef AG_TN_PFD
+#undef AG_MASKLOAD
 
-// ---- SSE2 baseline -------------------------------------------------------------------------
 #define AG_ISA sse2
 #define AG_ATTR
 #define AG_VBYTES 16
@@ -98,30 +76,11 @@
 #define AG_NN_NC 5
 #define AG_TN_WV 2
 #define AG_TN_NC 5
-#define AG_T float
-#define AG_P s
-#define AG_ESIZE 4
-#include "skinny_gemm_body.h"
-#undef AG_T
-#undef AG_P
-#undef AG_ESIZE
-#define AG_T double
-#define AG_P d
-#define AG_ESIZE 8
-#include "skinny_gemm_body.h"
-#undef AG_T
-#undef AG_P
-#undef AG_ESIZE
-#undef AG_ISA
-#undef AG_ATTR
-#undef AG_VBYTES
-#undef AG_FMA
-#undef AG_NN_R
-#undef AG_NN_NC
-#undef AG_TN_WV
-#undef AG_TN_NC
+#define AG_TN_PFD 128
+#define AG_MASKLOAD 0
+#include "instantiate_types.h"
 
-#else // not x86-64: one generic build on 16-byte vectors (NEON on arm64)
+#else // every other architecture: one build on 16-byte vectors (NEON on arm64)
 
 #define AG_ISA generic
 #define AG_ATTR
@@ -135,19 +94,8 @@
 #define AG_NN_NC 10
 #define AG_TN_WV 2
 #define AG_TN_NC 10
-#define AG_T float
-#define AG_P s
-#define AG_ESIZE 4
-#include "skinny_gemm_body.h"
-#undef AG_T
-#undef AG_P
-#undef AG_ESIZE
-#define AG_T double
-#define AG_P d
-#define AG_ESIZE 8
-#include "skinny_gemm_body.h"
-#undef AG_T
-#undef AG_P
-#undef AG_ESIZE
+#define AG_TN_PFD 128
+#define AG_MASKLOAD 0
+#include "instantiate_types.h"
 
 #endif

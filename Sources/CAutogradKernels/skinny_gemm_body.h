@@ -9,57 +9,81 @@
 //   AG_NN_R, AG_NN_NC      NN register tile: rows of A by columns of C
 //   AG_TN_WV, AG_TN_NC     TN register tile: vectors along m by columns of C
 //   AG_TN_RB    rows of A and B reduced per block in the TN kernel
+//   AG_TN_PFD   how many rows ahead the TN kernel prefetches A
+//   AG_MASKLOAD 512 or 256 to use AVX-512 / AVX2 masked loads for partial vectors, else 0
 //
-// Notation: VL is the number of elements per vector register.
+// Notation: VL is the number of elements per vector register. "Peak" below means one 512-bit
+// FMA per cycle, which is what an AMD Zen 4 core sustains (its two FMA pipes are 256 bits
+// wide); the numbers quoted were measured there.
 //
 // ---------------------------------------------------------------------------------------------
 // NN:  C[m,n] (=|+=) A[m,k] · B[k,n]          (n small, k large)
 //
-// Every output element is a dot product of a row of A with a column of B. Because n is tiny,
-// vectorising along n would waste most lanes, so we vectorise along k instead: B is packed
-// once per call into a column-major, zero-padded panel ("B transposed", VL elements of one
-// column per vector, the NC columns of one register tile interleaved per k-step so the tile
-// reads a single contiguous stream). The register tile holds R rows of A times NC columns of
-// B as R*NC vector accumulators; each k-step loads R vectors of A and NC vectors of the panel
-// and issues R*NC FMAs, so loads per FMA are (R+NC)/(R*NC) and each B vector is loaded once
-// for R rows. With 32 AVX-512 registers the tile is 2 rows x 10 columns (20 accumulators, 2
-// A registers, 1-2 B temporaries): 12 loads per 20 FMAs, the loop is FMA-bound rather than
-// load-bound, and 20 independent accumulation chains hide the FMA latency. Each lane of an
-// accumulator sums only k/VL products, and the final horizontal reduction is a tree, so the
-// summation error is far smaller than one serial chain over k.
+// Every output element is the dot product of a row of A with a column of B. Because n is tiny,
+// vectorising along n would waste most lanes, so we vectorise along k instead. B is packed into
+// a zero-padded panel holding, for each k-vector, the VL consecutive k-elements of every column
+// (in effect B transposed, with the columns of a register tile interleaved so the tile reads one
+// contiguous stream). The register tile holds R rows of A times NC columns as R*NC vector
+// accumulators; a k-step loads R vectors of A and NC vectors of the panel and issues R*NC FMAs,
+// so each B vector serves R rows and each A vector serves NC columns. With 32 AVX-512 registers
+// the tile is 2 x 10 (20 accumulators, 2 A registers, one B temporary): 12 loads per 20 FMAs, so
+// the loop is bound by the FMA unit, not by loads, and 20 independent accumulation chains hide
+// the FMA latency. Each accumulator lane sums only about k/VL products and the horizontal
+// reduction is a tree, so the summation error stays far below that of one serial chain over k.
 //
-// The horizontal reductions are done with a "transpose-and-add" tree: pairs of accumulators
-// are combined by taking the low halves of both and the high halves of both and adding,
-// which halves the lane count per source and doubles the number of sources per vector. After
-// log2(VL) levels lane c holds the full sum for column c, so one row of C is produced with
-// about NC shuffles pairs instead of NC separate reductions.
+// Horizontal reductions use a transpose-and-add tree: two accumulators are combined by adding
+// (low half of a, low half of b) to (high half of a, high half of b), which halves the lanes per
+// source and doubles the sources per vector. After log2(VL) levels lane c holds the sum for
+// column c, so a row of C costs about NC shuffle pairs instead of NC separate reductions.
 //
-// Rows are visited in order, the register tile walks the whole of k for R rows, then moves
-// on. A is therefore read exactly once, as R sequential streams, and software-prefetched one
-// row block ahead so the next rows are in flight while the current ones are multiplied. When
-// n is larger than NC the column tiles of one row block are processed back to back, so the R
-// rows of A are re-read from L1/L2, never from memory.
+// L1 capacity decides the k blocking. For n = 10 floats and k = 784 the packed panel is 31 KB,
+// as large as Zen 4's 32 KB L1D; streaming A through L1 then evicts the panel on every row and
+// the kernel ran at about 70% of peak (57% at k = 1024). So k is cut into near-equal panels of
+// at most AG_NN_PANEL_BYTES (24 KB) of packed B, here 2 panels of 392; each panel is swept over
+// all rows (adding into C after the first), which costs one more horizontal reduction per row
+// per panel and brings the kernel to about 90% of peak. The panel lives on the stack: no heap
+// allocation at all.
+//
+// A is read exactly once per panel, as R row segments at a time, in row order. It is prefetched
+// AG_NN_PFB row blocks ahead with prefetcht1 (to L2): on Zen 4 the L1 prefetch (prefetcht0) is
+// limited by the few outstanding L1 misses and could not keep up with DRAM once A no longer fit
+// in L3 (double: 2.0 ms instead of 1.55 ms for 5000 x 784 x 10). Both the first and the last
+// element of each vector are prefetched, since an unaligned vector spans two cache lines.
+// When n > NC the column tiles of one row block run back to back, re-reading those rows of A
+// from L1.
+//
+// Alignment: if all rows of A start at the same offset within a vector (lda * size a multiple
+// of the vector size), the k axis is shifted by a few "virtual" padding positions so that the
+// first vector of each row is a partial (masked) load and every other vector is aligned. The
+// packed panel carries the same padding as zeros.
 //
 // ---------------------------------------------------------------------------------------------
 // TN:  C[m,n] (=|+=) A[k,m]^T · B[k,n]        (reduction over the k rows; m moderate, n small)
 //
-// Here the rows of A are contiguous along m, the output dimension, so we vectorise along m
-// and broadcast single elements of B: the register tile covers WV vectors of m (WV*VL output
-// rows of C) times NC columns; for each row r of A it loads WV vectors of A[r, i..], broadcasts
-// NC scalars B[r, j..] and issues WV*NC FMAs. With AVX-512 the tile is 2 vectors x 10 columns
-// (12 loads per 20 FMAs, no B re-use problem since B's row is 40 bytes).
+// Here the rows of A are contiguous along m, the output dimension, so we vectorise along m and
+// broadcast single elements of B: the register tile covers WV vectors of m times NC columns; for
+// each row r of A it loads WV vectors of A[r, i..], broadcasts NC scalars B[r, j..] and issues
+// WV*NC FMAs. With AVX-512 the tile is 2 vectors x 10 columns (12 loads per 20 FMAs).
 //
-// The accumulators are transposed relative to C (lanes run along m, but C is row-major with n
-// contiguous), so partial sums live in a small buffer Ct[c][i] on the stack and are transposed
-// into C once at the end. The reduction over k is cut into blocks of AG_TN_RB rows: for each
-// block the tile starts from zero, sums RB products per lane, and adds the block result into
-// Ct. This (a) turns a 5000-term serial float sum into RB-term block sums plus a k/RB-term sum
-// of blocks, which improves accuracy by about two orders of magnitude, and (b) bounds the
-// amount of A touched between two visits of the same columns to RB rows, a few hundred KB that
-// stays in L2 when several column tiles must read the same rows (n > NC). Inside a block the
-// tile reads A with a stride of lda; a software prefetch a few rows ahead keeps those loads
-// from waiting on memory. The m dimension is processed in chunks small enough for the Ct
-// buffer (at most 32 KB), so no heap allocation is needed.
+// The accumulators are transposed relative to C (lanes run along m, C is row-major with n
+// contiguous), so partial sums live in a buffer Ct[c][i] on the stack (32 KB at most) and are
+// transposed into C once per chunk of m. The reduction over k is cut into blocks of AG_TN_RB
+// rows: per block each tile starts from zero, sums RB products per lane, and adds the block
+// result into Ct. This turns a 5000-term serial float sum into 128-term block sums plus a
+// 40-term sum of blocks (much more accurate), and bounds the rows of A touched between two
+// visits of the same columns, which then stay in L2 when several column tiles (n > NC) read
+// the same rows.
+//
+// Inside a block a tile walks down the rows with a stride of lda, touching two cache lines per
+// row, which no hardware prefetcher follows well; the kernel ran at 57% of peak for k = 5000
+// rows but 86% for k = 2000 (A in L3). A software prefetch (prefetcht1) AG_TN_PFD rows ahead,
+// continuing into the tile visited next once the current one runs out of rows, brings it to
+// about 95% of peak; a distance of 8-16 rows was too short.
+//
+// Alignment: the first columns of each chunk up to the next vector boundary of A form a
+// partial head vector (stored shifted in Ct), so all other tiles load aligned vectors; without
+// this the double kernel lost 20-30% to cache-line-split loads when A streams from DRAM.
+// Chunks of m are near-equal so that no thin remainder chunk costs a pass over all k rows.
 // ---------------------------------------------------------------------------------------------
 
 #define VL (AG_VBYTES / AG_ESIZE)
@@ -81,11 +105,41 @@ INLINE V F(zero)(void) {
 // x - 0 == x for every x (including -0), so the compiler folds this to a plain broadcast;
 // 0 + x would not fold (0 + -0 == +0) and costs an extra add per splat.
 INLINE V F(splat)(AG_T x) { return x - F(zero)(); }
-// Load the first cnt (< VL) elements, zero the rest; never touches memory past p[cnt-1].
-INLINE V F(ld_part)(const AG_T *p, int cnt) {
+// Load p[0 .. hi-lo) into lanes [lo, hi) and zero the other lanes; never touches memory
+// outside those hi - lo elements.
+// Masked loads on AVX-512 / AVX2 (masked-off lanes are not accessed and cannot fault); an
+// element loop elsewhere.
+INLINE V F(ld_range)(const AG_T *p, int lo, int hi) {
+    const uintptr_t base = (uintptr_t)p - (uintptr_t)lo * AG_ESIZE; // address of lane 0
+#if AG_MASKLOAD == 512 && AG_ESIZE == 4
+    const __mmask16 mask = (__mmask16)(((1u << hi) - 1) & ~((1u << lo) - 1));
+    return (V)_mm512_maskz_loadu_ps(mask, (const void *)base);
+#elif AG_MASKLOAD == 512 && AG_ESIZE == 8
+    const __mmask8 mask = (__mmask8)(((1u << hi) - 1) & ~((1u << lo) - 1));
+    return (V)_mm512_maskz_loadu_pd(mask, (const void *)base);
+#elif AG_MASKLOAD == 256 && AG_ESIZE == 4
+    const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i mask = _mm256_and_si256(_mm256_cmpgt_epi32(idx, _mm256_set1_epi32(lo - 1)),
+                                          _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), idx));
+    return (V)_mm256_maskload_ps((const float *)base, mask);
+#elif AG_MASKLOAD == 256 && AG_ESIZE == 8
+    const __m256i idx = _mm256_setr_epi64x(0, 1, 2, 3);
+    const __m256i mask = _mm256_and_si256(_mm256_cmpgt_epi64(idx, _mm256_set1_epi64x(lo - 1)),
+                                          _mm256_cmpgt_epi64(_mm256_set1_epi64x(hi), idx));
+    return (V)_mm256_maskload_pd((const double *)base, mask);
+#else
+    (void)base;
     V v = F(zero)();
-    for (int i = 0; i < cnt; i++) v[i] = p[i];
+    for (int i = lo; i < hi; i++) v[i] = p[i - lo];
     return v;
+#endif
+}
+// Number of elements from p to the next vector-size boundary, when every row (stride ld) has
+// the same alignment; 0 when p is aligned already or rows are aligned differently.
+INLINE int F(align_head)(const AG_T *p, size_t ld) {
+    const uintptr_t a = (uintptr_t)p;
+    if (a % AG_ESIZE != 0 || (ld * AG_ESIZE) % AG_VBYTES != 0) return 0;
+    return (int)(((AG_VBYTES - a % AG_VBYTES) % AG_VBYTES) / AG_ESIZE);
 }
 INLINE V F(fma)(V a, V b, V c) {
 #if AG_FMA && defined(AG_HAVE_ELEMENTWISE_FMA)
@@ -194,26 +248,31 @@ INLINE void F(zero_c)(int m, int n, AG_T *C, int ldc, int accumulate) {
 // NN
 // ============================================================================================
 
-// Limits on one packed B panel: at most AG_NN_GROUP columns and AG_NN_KC rows, so the panel
-// (and its heap buffer, when it does not fit the stack one) is bounded.
+// A packed B panel holds at most AG_NN_GROUP columns and AG_NN_PANEL_BYTES bytes.
 #define AG_NN_GROUP 32
 #ifndef AG_NN_PANEL_BYTES
-#define AG_NN_PANEL_BYTES 16384
+#define AG_NN_PANEL_BYTES 24576
+#endif
+// Tuning knobs (may be overridden with -D for experiments): prefetch distance in row blocks,
+// and prefetch locality (2 = prefetcht1 on x86, into L2; see the discussion at the top).
+#ifndef AG_NN_PFB
+#define AG_NN_PFB 2
 #endif
 #ifndef AG_NN_PF_LOC
-#define AG_NN_PF_LOC 3
+#define AG_NN_PF_LOC 2
 #endif
-#define AG_NN_STACK_BYTES 16384
 
-// Pack columns [0, w) of B (k rows, leading dimension ldb) into dst, vector-interleaved:
-// dst[(p * w + c) * VL + l] = B[p * VL + l, c], zero where p * VL + l >= k.
-INLINE void F(nn_pack)(AG_T *dst, const AG_T *B, int ldb, int k, int kvec, int w) {
-    for (int p = 0; p < kvec; p++) {
+// Pack columns [0, w) of one k panel of B into dst, vector-interleaved. The panel is described
+// in "virtual" positions 0 .. vc-1, of which the first `head` are padding (see the NN driver):
+// dst[(p * w + c) * VL + l] = B[p * VL + l - head, c] for head <= p * VL + l < vc, else 0.
+INLINE void F(nn_pack)(AG_T *dst, const AG_T *B, size_t ldb, int head, int vc, int w) {
+    const int nvec = (vc + VL - 1) / VL;
+    for (int p = 0; p < nvec; p++) {
         AG_T *blk = dst + (size_t)p * w * VL;
         for (int l = 0; l < VL; l++) {
-            const int kk = p * VL + l;
-            if (kk < k) {
-                const AG_T *brow = B + (size_t)kk * ldb;
+            const int v = p * VL + l;
+            if (v >= head && v < vc) {
+                const AG_T *brow = B + (size_t)(v - head) * ldb;
                 for (int c = 0; c < w; c++) blk[c * VL + l] = brow[c];
             } else {
                 for (int c = 0; c < w; c++) blk[c * VL + l] = 0;
@@ -222,42 +281,58 @@ INLINE void F(nn_pack)(AG_T *dst, const AG_T *B, int ldb, int k, int kvec, int w
     }
 }
 
-// The register tile: R rows of A (starting at a, leading dimension lda) times NC packed
-// columns (bp), over kfull full vectors plus krem trailing elements. pf points at rows to
-// prefetch (the next row block), c at C[row 0, first column of the tile].
+// acc[r][j] += v[r] * (packed vector j of bq), for the R rows and NC columns of the tile.
+INLINE void F(nn_step)(const int R, const int NC, V acc[AG_NN_R][AG_NN_NC], const V *av,
+                       const AG_T *bq) {
+    AG_UNROLL
+    for (int j = 0; j < NC; j++) {
+        const V b = F(ld)(bq + j * VL);
+        AG_UNROLL
+        for (int r = 0; r < R; r++) acc[r][j] = F(fma)(av[r], b, acc[r][j]);
+    }
+}
+
+// The register tile: R rows of A times NC packed columns over one k panel. a points at the
+// first element of the panel in row 0 (leading dimension lda); the panel has vc virtual
+// positions of which the first `head` are padding, so vector p of the panel holds A elements
+// a[p * VL - head ...]. Only the first and the last vector can be partial; every other vector
+// is a full, aligned load when the driver chose `head` to align A. pf points at the rows to
+// prefetch (a later row block), c at C[row 0, first column of the tile].
 INLINE void F(nn_tile)(const int R, const int NC, const AG_T *a, size_t lda, const AG_T *bp,
-                       int kfull, int krem, const AG_T *pf, AG_T *c, size_t ldc, int beta) {
+                       int head, int vc, const AG_T *pf, AG_T *c, size_t ldc, int beta) {
     V acc[AG_NN_R][AG_NN_NC];
     AG_UNROLL
     for (int r = 0; r < R; r++)
         AG_UNROLL
         for (int j = 0; j < NC; j++) acc[r][j] = F(zero)();
-    for (int p = 0; p < kfull; p++) {
+    const int pend = vc / VL; // vectors [p0, pend) are full
+    int p0 = 0;
+    if (head) { // leading partial vector: lanes [head, min(VL, vc))
+        const int hi = vc < VL ? vc : VL;
+        V av[AG_NN_R];
+        AG_UNROLL
+        for (int r = 0; r < R; r++) av[r] = F(ld_range)(a + r * lda, head, hi);
+        F(nn_step)(R, NC, acc, av, bp);
+        p0 = 1;
+    }
+    for (int p = p0; p < pend; p++) {
+        const size_t off = (size_t)p * VL - head; // vector p starts at a + off
         V av[AG_NN_R];
         AG_UNROLL
         for (int r = 0; r < R; r++) {
-            av[r] = F(ld)(a + r * lda + (size_t)p * VL);
-            __builtin_prefetch(pf + r * lda + (size_t)p * VL, 0, AG_NN_PF_LOC);
+            av[r] = F(ld)(a + r * lda + off);
+            // First and last element: when A is not aligned a vector spans two cache lines.
+            __builtin_prefetch(pf + r * lda + off, 0, AG_NN_PF_LOC);
+            __builtin_prefetch(pf + r * lda + off + VL - 1, 0, AG_NN_PF_LOC);
         }
-        const AG_T *bq = bp + (size_t)p * NC * VL;
-        AG_UNROLL
-        for (int j = 0; j < NC; j++) {
-            const V b = F(ld)(bq + j * VL);
-            AG_UNROLL
-            for (int r = 0; r < R; r++) acc[r][j] = F(fma)(av[r], b, acc[r][j]);
-        }
+        F(nn_step)(R, NC, acc, av, bp + (size_t)p * NC * VL);
     }
-    if (krem) {
+    if (vc % VL && pend >= p0) { // trailing partial vector: lanes [0, vc % VL)
         V av[AG_NN_R];
         AG_UNROLL
-        for (int r = 0; r < R; r++) av[r] = F(ld_part)(a + r * lda + (size_t)kfull * VL, krem);
-        const AG_T *bq = bp + (size_t)kfull * NC * VL; // zero-padded by the packing
-        AG_UNROLL
-        for (int j = 0; j < NC; j++) {
-            const V b = F(ld)(bq + j * VL);
-            AG_UNROLL
-            for (int r = 0; r < R; r++) acc[r][j] = F(fma)(av[r], b, acc[r][j]);
-        }
+        for (int r = 0; r < R; r++)
+            av[r] = F(ld_range)(a + r * lda + ((size_t)pend * VL - head), 0, vc % VL);
+        F(nn_step)(R, NC, acc, av, bp + (size_t)pend * NC * VL);
     }
     AG_UNROLL
     for (int r = 0; r < R; r++) F(reduce_row)(acc[r], NC, c + r * ldc, beta);
@@ -266,8 +341,8 @@ INLINE void F(nn_tile)(const int R, const int NC, const AG_T *a, size_t lda, con
 // One row block against one column tile of width w: dispatch to a tile specialised for w.
 #define AG_NN_CASE(R, W)                                                                           \
     case W:                                                                                        \
-        if ((W) <= AG_NN_NC) F(nn_tile)(R, (W) <= AG_NN_NC ? (W) : 1, a, lda, bp, kfull, krem, pf, \
-                                        c, ldc, beta);                                             \
+        if ((W) <= AG_NN_NC)                                                                       \
+            F(nn_tile)(R, (W) <= AG_NN_NC ? (W) : 1, a, lda, bp, head, vc, pf, c, ldc, beta);      \
         break;
 #define AG_NN_SWITCH(R)                                                                            \
     switch (w) {                                                                                   \
@@ -278,12 +353,12 @@ INLINE void F(nn_tile)(const int R, const int NC, const AG_T *a, size_t lda, con
     default: break;                                                                                \
     }
 
-INLINE void F(nn_block_full)(int w, const AG_T *a, size_t lda, const AG_T *bp, int kfull,
-                             int krem, const AG_T *pf, AG_T *c, size_t ldc, int beta) {
+INLINE void F(nn_block_full)(int w, const AG_T *a, size_t lda, const AG_T *bp, int head, int vc,
+                             const AG_T *pf, AG_T *c, size_t ldc, int beta) {
     AG_NN_SWITCH(AG_NN_R)
 }
-INLINE void F(nn_block_one)(int w, const AG_T *a, size_t lda, const AG_T *bp, int kfull,
-                            int krem, const AG_T *pf, AG_T *c, size_t ldc, int beta) {
+INLINE void F(nn_block_one)(int w, const AG_T *a, size_t lda, const AG_T *bp, int head, int vc,
+                            const AG_T *pf, AG_T *c, size_t ldc, int beta) {
     AG_NN_SWITCH(1)
 }
 
@@ -296,50 +371,50 @@ AG_ATTR void AG_CAT3(ag, AG_PASTE(AG_P, gemm_nn_skinny), AG_ISA)(int m, int n, i
         F(zero_c)(m, n, C, ldc, accumulate);
         return;
     }
-    const size_t ldA = (size_t)lda, ldC = (size_t)ldc;
-    // Packing buffer: on the stack when small, otherwise one bounded heap block per call.
-    _Alignas(64) AG_T stackbuf[AG_NN_STACK_BYTES / AG_ESIZE];
+    const size_t ldA = (size_t)lda, ldB = (size_t)ldb, ldC = (size_t)ldc;
+    // Alignment: if every row of A starts at the same offset within a vector, shift the k axis
+    // by `shift` virtual positions so that all vectors but the first are aligned loads (the
+    // first vector of each row is then partial). Virtual position v holds k index v - shift.
+    const int ah = F(align_head)(A, ldA);
+    const int shift = ah ? VL - ah : 0;
+    const int kv = k + shift;
+    // Packing buffer for one panel of B, on the stack (24 KB; no heap allocation at all).
+    // k is cut into near-equal panels of whole vectors such that the packed panel of a column
+    // group (what one row block streams through, all its column tiles) fills the buffer: small
+    // enough to stay in L1 next to the rows of A. With at most AG_NN_GROUP columns a panel is
+    // never shorter than one vector, so any k works.
+    enum { cap = AG_NN_PANEL_BYTES / AG_ESIZE };
+    _Alignas(64) AG_T buf[cap];
     const int ngmax = n < AG_NN_GROUP ? n : AG_NN_GROUP;
-    // k panel: near-equal panels of whole vectors whose packed size is about PANEL_BYTES.
-    int kc_target = AG_NN_PANEL_BYTES / (ngmax * AG_ESIZE) / VL * VL;
-    if (kc_target < 4 * VL) kc_target = 4 * VL;
-    const int npanels = (k + kc_target - 1) / kc_target;
-    int kc_max = ((k + npanels - 1) / npanels + VL - 1) / VL * VL;
-    size_t need = (size_t)ngmax * (size_t)kc_max;
-    AG_T *buf = stackbuf;
-    void *heap = 0;
-    if (need > sizeof stackbuf / sizeof stackbuf[0]) {
-        heap = malloc(need * sizeof(AG_T) + 64);
-        if (heap) {
-            buf = (AG_T *)(((uintptr_t)heap + 63) & ~(uintptr_t)63);
-        } else { // out of memory: fall back to k panels that fit the stack buffer
-            kc_max = (int)((sizeof stackbuf / sizeof stackbuf[0]) / (size_t)ngmax) / VL * VL;
-        }
-    }
+    const int kc_target = cap / ngmax / VL * VL;
+    const int npanels = (kv + kc_target - 1) / kc_target;
+    const int kc_max = ((kv + npanels - 1) / npanels + VL - 1) / VL * VL;
 
     for (int j0 = 0; j0 < n; j0 += AG_NN_GROUP) {
         const int ng = n - j0 < AG_NN_GROUP ? n - j0 : AG_NN_GROUP;
         const int ntiles = F(tile_count)(ng, AG_NN_NC);
-        for (int k0 = 0; k0 < k; k0 += kc_max) {
-            const int kc = k - k0 < kc_max ? k - k0 : kc_max;
-            const int kfull = kc / VL, krem = kc % VL, kvec = kfull + (krem ? 1 : 0);
-            const int beta = accumulate || k0 > 0;
+        for (int v0 = 0; v0 < kv; v0 += kc_max) {
+            const int vc = kv - v0 < kc_max ? kv - v0 : kc_max; // virtual length of the panel
+            const int head = v0 == 0 ? shift : 0;               // padding positions in it
+            const int k0 = v0 + head - shift;                    // first k index of the panel
+            const int kvec = (vc + VL - 1) / VL;
+            const int beta = accumulate || v0 > 0;
             // Pack every column tile of the group; tile t starts at column offset jt.
             for (int t = 0, jt = 0; t < ntiles; t++) {
                 const int w = F(tile_width)(ng, ntiles, t);
-                F(nn_pack)(buf + (size_t)jt * kvec * VL, B + (size_t)k0 * ldb + j0 + jt, ldb, kc,
-                           kvec, w);
+                F(nn_pack)(buf + (size_t)jt * kvec * VL, B + (size_t)k0 * ldB + j0 + jt, ldB, head,
+                           vc, w);
                 jt += w;
             }
             const AG_T *Ak = A + k0;
             int i = 0;
             for (; i + AG_NN_R <= m; i += AG_NN_R) {
-                // Prefetch the matching rows of the next row block (clamped to the last block).
-                const int ipf = i + AG_NN_R + AG_NN_R <= m ? i + AG_NN_R : i;
+                // Prefetch the matching rows AG_NN_PFB row blocks ahead (clamped inside A).
+                const int ipf = i + AG_NN_R * (AG_NN_PFB + 1) <= m ? i + AG_NN_R * AG_NN_PFB : i;
                 const AG_T *a = Ak + (size_t)i * ldA, *pf = Ak + (size_t)ipf * ldA;
                 for (int t = 0, jt = 0; t < ntiles; t++) {
                     const int w = F(tile_width)(ng, ntiles, t);
-                    F(nn_block_full)(w, a, ldA, buf + (size_t)jt * kvec * VL, kfull, krem, pf,
+                    F(nn_block_full)(w, a, ldA, buf + (size_t)jt * kvec * VL, head, vc, pf,
                                      C + (size_t)i * ldC + j0 + jt, ldC, beta);
                     jt += w;
                 }
@@ -348,29 +423,29 @@ AG_ATTR void AG_CAT3(ag, AG_PASTE(AG_P, gemm_nn_skinny), AG_ISA)(int m, int n, i
                 const AG_T *a = Ak + (size_t)i * ldA;
                 for (int t = 0, jt = 0; t < ntiles; t++) {
                     const int w = F(tile_width)(ng, ntiles, t);
-                    F(nn_block_one)(w, a, ldA, buf + (size_t)jt * kvec * VL, kfull, krem, a,
+                    F(nn_block_one)(w, a, ldA, buf + (size_t)jt * kvec * VL, head, vc, a,
                                     C + (size_t)i * ldC + j0 + jt, ldC, beta);
                     jt += w;
                 }
             }
         }
     }
-    free(heap);
 }
 
 // ============================================================================================
 // TN
 // ============================================================================================
 
+// Ct buffer size (stack), columns of C per group, prefetch locality (2 = prefetcht1, L2).
 #define AG_TN_CT_BYTES 32768
 #define AG_TN_GROUP 32
 #ifndef AG_TN_PF_LOC
-#define AG_TN_PF_LOC 3
+#define AG_TN_PF_LOC 2
 #endif
 
-// One row of the TN register tile: acc[w][j] += A[r, i + w*VL ..] * B[r, j]; pp is the address
-// to prefetch for this step.
-INLINE void F(tn_row)(const int WV, const int NC, const int PART, int part,
+// One row of the TN register tile: acc[w][j] += A[r, i + w*VL ..] * B[r, j]. With PART the last
+// vector is partial: lanes [lo, hi) hold ar[(WV-1)*VL .. + hi-lo). pp is the address to prefetch.
+INLINE void F(tn_row)(const int WV, const int NC, const int PART, int lo, int hi,
                       V acc[AG_TN_WV][AG_TN_NC], const AG_T *ar, const AG_T *br, const AG_T *pp) {
     // The tile's WV*VL elements span up to WV + 1 cache lines when A is not aligned.
     AG_UNROLL
@@ -380,7 +455,7 @@ INLINE void F(tn_row)(const int WV, const int NC, const int PART, int part,
     V av[AG_TN_WV];
     AG_UNROLL
     for (int w = 0; w < WV; w++)
-        av[w] = (PART && w == WV - 1) ? F(ld_part)(ar + w * VL, part) : F(ld)(ar + w * VL);
+        av[w] = (PART && w == WV - 1) ? F(ld_range)(ar + w * VL, lo, hi) : F(ld)(ar + w * VL);
     AG_UNROLL
     for (int j = 0; j < NC; j++) {
         const V bj = F(splat)(br[j]);
@@ -389,12 +464,13 @@ INLINE void F(tn_row)(const int WV, const int NC, const int PART, int part,
     }
 }
 
-// Register tile: WV vectors along m (PART: the last vector holds only `part` valid elements)
-// times NC columns, summed over `rows` rows. a = &A[r0, i], b = &B[r0, j], ct = &Ct[0][i].
+// Register tile: WV vectors along m times NC columns, summed over `rows` rows. a = &A[r0, i],
+// b = &B[r0, j], ct = the tile's place in the Ct buffer (vector w of column j at
+// ct + j*ctld + w*VL). PART: the last vector is partial, lanes [lo, hi) (see tn_row).
 // first: this is the first row block, so Ct is written instead of accumulated.
 // Prefetching follows the traversal order: AG_TN_PFD rows ahead in this tile, and past the
 // last row into the tile visited next (pfn, which has pfn_rows rows).
-INLINE void F(tn_tile)(const int WV, const int NC, const int PART, int part, const AG_T *a,
+INLINE void F(tn_tile)(const int WV, const int NC, const int PART, int lo, int hi, const AG_T *a,
                        size_t lda, const AG_T *b, size_t ldb, int rows, const AG_T *pfn,
                        int pfn_rows, AG_T *ct, size_t ctld, int first) {
     V acc[AG_TN_WV][AG_TN_NC];
@@ -405,10 +481,10 @@ INLINE void F(tn_tile)(const int WV, const int NC, const int PART, int part, con
     int r = 0;
     const AG_T *ar = a, *br = b;
     for (; r < rows - AG_TN_PFD; r++, ar += lda, br += ldb)
-        F(tn_row)(WV, NC, PART, part, acc, ar, br, ar + AG_TN_PFD * lda);
+        F(tn_row)(WV, NC, PART, lo, hi, acc, ar, br, ar + AG_TN_PFD * lda);
     for (; r < rows; r++, ar += lda, br += ldb) {
         const int rn = r + AG_TN_PFD - rows < pfn_rows ? r + AG_TN_PFD - rows : pfn_rows - 1;
-        F(tn_row)(WV, NC, PART, part, acc, ar, br, pfn + rn * lda);
+        F(tn_row)(WV, NC, PART, lo, hi, acc, ar, br, pfn + rn * lda);
     }
     AG_UNROLL
     for (int j = 0; j < NC; j++)
@@ -422,7 +498,7 @@ INLINE void F(tn_tile)(const int WV, const int NC, const int PART, int part, con
 #define AG_TN_CASE(WV, PART, W)                                                                    \
     case W:                                                                                        \
         if ((W) <= AG_TN_NC)                                                                       \
-            F(tn_tile)(WV, (W) <= AG_TN_NC ? (W) : 1, PART, part, a, lda, b, ldb, rows, pfn,       \
+            F(tn_tile)(WV, (W) <= AG_TN_NC ? (W) : 1, PART, lo, hi, a, lda, b, ldb, rows, pfn,     \
                        pfn_rows, ct, ctld, first);                                                 \
         break;
 #define AG_TN_SWITCH(WV, PART)                                                                     \
@@ -436,21 +512,14 @@ INLINE void F(tn_tile)(const int WV, const int NC, const int PART, int part, con
     default: break;                                                                                \
     }
 
-INLINE void F(tn_full)(int w, int part, const AG_T *a, size_t lda, const AG_T *b, size_t ldb,
-                       int rows, const AG_T *pfn, int pfn_rows, AG_T *ct, size_t ctld,
-                       int first) {
-    AG_TN_SWITCH(AG_TN_WV, 0)
-}
-INLINE void F(tn_one)(int w, int part, const AG_T *a, size_t lda, const AG_T *b, size_t ldb,
-                      int rows, const AG_T *pfn, int pfn_rows, AG_T *ct, size_t ctld,
-                       int first) {
-    AG_TN_SWITCH(1, 0)
-}
-INLINE void F(tn_part)(int w, int part, const AG_T *a, size_t lda, const AG_T *b, size_t ldb,
-                       int rows, const AG_T *pfn, int pfn_rows, AG_T *ct, size_t ctld,
-                       int first) {
-    AG_TN_SWITCH(1, 1)
-}
+#define AG_TN_ARGS                                                                                 \
+    int w, int lo, int hi, const AG_T *a, size_t lda, const AG_T *b, size_t ldb, int rows,         \
+        const AG_T *pfn, int pfn_rows, AG_T *ct, size_t ctld, int first
+INLINE void F(tn_full)(AG_TN_ARGS) { AG_TN_SWITCH(AG_TN_WV, 0) }
+INLINE void F(tn_one)(AG_TN_ARGS) { AG_TN_SWITCH(1, 0) }
+INLINE void F(tn_part)(AG_TN_ARGS) { AG_TN_SWITCH(1, 1) }
+INLINE void F(tn_full_part)(AG_TN_ARGS) { AG_TN_SWITCH(AG_TN_WV, 1) }
+#undef AG_TN_ARGS
 
 AG_ATTR void AG_CAT3(ag, AG_PASTE(AG_P, gemm_tn_skinny), AG_ISA)(int m, int n, int k,
                                                                 const AG_T *A, int lda,
@@ -462,47 +531,68 @@ AG_ATTR void AG_CAT3(ag, AG_PASTE(AG_P, gemm_tn_skinny), AG_ISA)(int m, int n, i
         return;
     }
     const size_t ldA = (size_t)lda, ldB = (size_t)ldb, ldC = (size_t)ldc;
-    _Alignas(64) AG_T ct[AG_TN_CT_BYTES / AG_ESIZE];
-    const int cap = AG_TN_CT_BYTES / AG_ESIZE;
+    enum { cap = AG_TN_CT_BYTES / AG_ESIZE };
+    _Alignas(64) AG_T ct[cap];
 
     for (int j0 = 0; j0 < n; j0 += AG_TN_GROUP) {
         const int nj = n - j0 < AG_TN_GROUP ? n - j0 : AG_TN_GROUP;
         const int ntiles = F(tile_count)(nj, AG_TN_NC);
-        // Chunk of m whose partial sums (nj x mc_max, padded to whole vectors) fit in ct.
-        const int mc_max = cap / nj / VL * VL;
+        // Chunks of m whose partial sums (nj rows of Ct, each padded to whole vectors plus one
+        // vector for the alignment shift) fit in ct; near-equal, so none is a thin remainder.
+        const int mc_cap = (cap / nj / VL - 1) * VL;
+        const int nchunks = (m + mc_cap - 1) / mc_cap;
+        int mc_max = ((m + nchunks - 1) / nchunks + VL - 1) / VL * VL;
+        if (mc_max > mc_cap) mc_max = mc_cap;
         for (int i0 = 0; i0 < m; i0 += mc_max) {
             const int mc = m - i0 < mc_max ? m - i0 : mc_max;
-            const int mfull = mc / VL, mrem = mc % VL;
-            const size_t ctld = (size_t)(mfull + (mrem ? 1 : 0)) * VL;
+            // Alignment: the first h columns (up to the next vector boundary of A, if all rows
+            // share it) form a partial "head" vector, so every other tile loads aligned
+            // vectors. In Ct, column i of the chunk lives at position i + sh.
+            int h = F(align_head)(A + i0, ldA);
+            if (h >= mc) h = 0;
+            const int sh = h ? VL - h : 0;
+            const int mfull = (mc - h) / VL, mrem = (mc - h) % VL;
+            const int nvec = mfull + (mrem ? 1 : 0); // vectors after the head
+            const size_t ctld = (size_t)(1 + nvec) * VL;
             for (int r0 = 0; r0 < k; r0 += AG_TN_RB) {
                 const int rows = k - r0 < AG_TN_RB ? k - r0 : AG_TN_RB;
                 const int first = r0 == 0;
-                const AG_T *ablk = A + (size_t)r0 * ldA + i0;
+                const AG_T *ablk = A + (size_t)r0 * ldA + i0; // row r0, column i0
+                const AG_T *amain = ablk + h;                  // first aligned column
                 // The tile visited after the last one of this block: the first tile of the next
                 // row block (or this block's first tile at the very end).
                 const int more = r0 + rows < k;
                 const AG_T *nblk = more ? ablk + (size_t)rows * ldA : ablk;
                 const int nrows = more ? (k - r0 - rows < AG_TN_RB ? k - r0 - rows : AG_TN_RB)
                                        : rows;
-                const int nvec = mfull + (mrem ? 1 : 0);
                 for (int t = 0, jt = 0; t < ntiles; t++) {
                     const int w = F(tile_width)(nj, ntiles, t);
                     const int lastt = t == ntiles - 1;
                     const AG_T *b = B + (size_t)r0 * ldB + j0 + jt;
                     AG_T *ctt = ct + (size_t)jt * ctld;
+                    AG_T *ctm = ctt + (h ? VL : 0); // Ct position of column h
                     int v = 0;
 #define AG_TN_NEXT(step)                                                                           \
-    (v + (step) < nvec ? ablk + (v + (step)) * VL : lastt ? nblk : ablk),                          \
+    (v + (step) < nvec ? amain + (v + (step)) * VL : lastt ? nblk : ablk),                         \
         (v + (step) < nvec || !lastt ? rows : nrows)
+                    if (h) // head: columns [0, h) into lanes [sh, VL) of Ct's first vector
+                        F(tn_part)(w, sh, VL, ablk, ldA, b, ldB, rows, amain, rows, ctt, ctld,
+                                   first);
                     for (; v + AG_TN_WV <= mfull; v += AG_TN_WV)
-                        F(tn_full)(w, 0, ablk + v * VL, ldA, b, ldB, rows, AG_TN_NEXT(AG_TN_WV),
-                                   ctt + v * VL, ctld, first);
-                    for (; v < mfull; v++)
-                        F(tn_one)(w, 0, ablk + v * VL, ldA, b, ldB, rows, AG_TN_NEXT(1),
-                                  ctt + v * VL, ctld, first);
-                    if (mrem)
-                        F(tn_part)(w, mrem, ablk + v * VL, ldA, b, ldB, rows, AG_TN_NEXT(1),
-                                   ctt + v * VL, ctld, first);
+                        F(tn_full)(w, 0, VL, amain + v * VL, ldA, b, ldB, rows,
+                                   AG_TN_NEXT(AG_TN_WV), ctm + v * VL, ctld, first);
+                    if (AG_TN_WV == 2 && mfull - v == 1 && mrem) {
+                        // one full and one partial vector left: a single tile of two
+                        F(tn_full_part)(w, 0, mrem, amain + v * VL, ldA, b, ldB, rows,
+                                        AG_TN_NEXT(2), ctm + v * VL, ctld, first);
+                    } else {
+                        for (; v < mfull; v++)
+                            F(tn_one)(w, 0, VL, amain + v * VL, ldA, b, ldB, rows, AG_TN_NEXT(1),
+                                      ctm + v * VL, ctld, first);
+                        if (mrem)
+                            F(tn_part)(w, 0, mrem, amain + v * VL, ldA, b, ldB, rows,
+                                       AG_TN_NEXT(1), ctm + v * VL, ctld, first);
+                    }
 #undef AG_TN_NEXT
                     jt += w;
                 }
@@ -510,10 +600,11 @@ AG_ATTR void AG_CAT3(ag, AG_PASTE(AG_P, gemm_tn_skinny), AG_ISA)(int m, int n, i
             // Transpose the chunk's sums into C.
             for (int i = 0; i < mc; i++) {
                 AG_T *crow = C + (size_t)(i0 + i) * ldC + j0;
+                const AG_T *src = ct + sh + i;
                 if (accumulate)
-                    for (int c = 0; c < nj; c++) crow[c] += ct[(size_t)c * ctld + i];
+                    for (int c = 0; c < nj; c++) crow[c] += src[(size_t)c * ctld];
                 else
-                    for (int c = 0; c < nj; c++) crow[c] = ct[(size_t)c * ctld + i];
+                    for (int c = 0; c < nj; c++) crow[c] = src[(size_t)c * ctld];
             }
         }
     }
@@ -529,7 +620,5 @@ AG_ATTR void AG_CAT3(ag, AG_PASTE(AG_P, gemm_tn_skinny), AG_ISA)(int m, int n, i
 #undef AG_TN_CASE
 #undef AG_TN_SWITCH
 #undef AG_NN_GROUP
-#undef AG_NN_KC
-#undef AG_NN_STACK_BYTES
 #undef AG_TN_CT_BYTES
 #undef AG_TN_GROUP

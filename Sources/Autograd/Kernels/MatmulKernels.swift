@@ -53,9 +53,10 @@ enum MatmulKernels {
         }
     }
 
-    /// The SIMD kernels: `A·B` and `A·Bᵀ` by the row-streaming kernel (rows split across
-    /// threads), `Aᵀ·B` by the reduction kernel (rows of the reduction split across threads,
-    /// partial results summed), `Aᵀ·Bᵀ` through an explicit transpose of `B`.
+    /// The SIMD kernels: `A·B` and `A·Bᵀ` by the row-streaming kernel (rows of `A` and `C`
+    /// split across threads), `Aᵀ·B` by the reduction kernel (columns of `A`, which are rows of
+    /// `C`, split across threads at multiples of 16 so that each thread owns whole vectors of
+    /// its output), `Aᵀ·Bᵀ` through an explicit transpose of `B`.
     @inlinable
     static func skinny<S: TensorScalar>(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
@@ -74,9 +75,9 @@ enum MatmulKernels {
             bLd = n
         }
         let chunks = ComputeThreads.chunks(forWork: m * n * k)
+        let box = UncheckedSendableBox((a, bPtr, c))
         if !transposeA {
             let rows = (m + chunks - 1) / chunks
-            let box = UncheckedSendableBox((a, bPtr, c))
             ComputeThreads.forEachChunk(chunks) { chunk, _ in
                 let lo = chunk * rows, hi = Swift.min(m, lo + rows)
                 guard lo < hi else { return }
@@ -86,29 +87,14 @@ enum MatmulKernels {
                     c: c + lo * ldc, ldc: ldc, accumulate: false)
             }
         } else {
-            // C[m,n] = Σ_q A[q,:]ᵀ B[q,:] over the k rows: split the rows, sum the partial products.
-            let rows = (k + chunks - 1) / chunks
-            let partials = UnsafeMutablePointer<S>.allocate(capacity: Swift.max(0, chunks - 1) * m * n + 1)
-            defer { partials.deallocate() }
-            let box = UncheckedSendableBox((a, bPtr, c, partials))
+            let width = ((m + chunks - 1) / chunks + 15) / 16 * 16
             ComputeThreads.forEachChunk(chunks) { chunk, _ in
-                let lo = chunk * rows, hi = Swift.min(k, lo + rows)
-                let (a, b, c, partials) = box.value
-                let out = chunk == 0 ? c : partials + (chunk - 1) * m * n
-                let ldo = chunk == 0 ? ldc : n
-                if lo >= hi {
-                    for i in 0..<m { (out + i * ldo).update(repeating: 0, count: n) }
-                    return
-                }
+                let lo = chunk * width, hi = Swift.min(m, lo + width)
+                guard lo < hi else { return }
+                let (a, b, c) = box.value
                 S.skinnyGEMMTN(
-                    m: m, n: n, k: hi - lo, a: a + lo * lda, lda: lda, b: b + lo * bLd, ldb: bLd,
-                    c: out, ldc: ldo, accumulate: false)
-            }
-            for chunk in 1..<Swift.max(1, chunks) {
-                let p = partials + (chunk - 1) * m * n
-                for i in 0..<m {
-                    for j in 0..<n { c[i * ldc + j] += p[i * n + j] }
-                }
+                    m: hi - lo, n: n, k: k, a: a + lo, lda: lda, b: b, ldb: bLd,
+                    c: c + lo * ldc, ldc: ldc, accumulate: false)
             }
         }
     }

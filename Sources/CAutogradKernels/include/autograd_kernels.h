@@ -5,6 +5,28 @@
 // All matrices are row-major with explicit leading dimensions. Every kernel is compiled for
 // AVX-512, AVX2+FMA and baseline SIMD on x86-64 (NEON/baseline elsewhere) and chooses the best
 // at run time. Kernels are single-threaded and reentrant; callers split work across threads.
+//
+// Contract shared by the matrix kernels:
+//  - m, n, k >= 0; any of them may be 0 (k == 0 gives C = 0, or leaves C alone when
+//    accumulating). lda, ldb, ldc are at least the row length (>= 1).
+//  - No alignment is required. Matrices whose rows all share one alignment (lda * element size a
+//    multiple of 64 bytes, e.g. k = 784) are handled with aligned loads internally whatever the
+//    base address; a 64-byte aligned A is still marginally the best case.
+//  - With accumulate == 0 the previous contents of C are never read (they may be uninitialised
+//    or NaN); elements of C outside the m x n block (the ldc padding) are never touched.
+//  - C must not overlap A or B. Inputs are only read.
+//  - No heap allocation; each call uses up to 33 KB of stack.
+//  - n <= 32 is the fast range. Larger n is correct, but A is streamed from memory once per
+//    group of 32 columns of C; prefer BLAS there.
+//  - Summation is blocked (NN: vector lanes of about k/16 terms plus a tree; TN: blocks of 128
+//    rows), so the error is far below that of one serial loop: in the test harness it stays
+//    within about one rounding of sum |a*b| even for k = 5000.
+//  - Splitting over threads: NN: give each thread a contiguous range of rows of A and C. TN:
+//    give each thread a range of the m columns of A (= rows of C), cut at a multiple of 16
+//    elements; outputs are disjoint, so no reduction buffer is needed. (Splitting the k rows
+//    of the TN reduction works as well but needs a second C and a final add.) On a 2-core Zen 4
+//    VM two threads (started per call) gave 1.4-1.5x for the 0.7 ms float n = 10 products and
+//    1.7-1.9x for the larger ones.
 #ifndef AUTOGRAD_KERNELS_H
 #define AUTOGRAD_KERNELS_H
 
@@ -28,8 +50,10 @@ void ag_sgemm_tn_skinny(int m, int n, int k, const float *A, int lda, const floa
 void ag_dgemm_tn_skinny(int m, int n, int k, const double *A, int lda, const double *B, int ldb,
                         double *C, int ldc, int accumulate);
 
-/// y[i] = exp(x[i]) for i < n. Max error <= 2 ulp against a correctly rounded exp;
-/// exp(-inf) = 0, exp(+inf) = +inf, NaN propagates, overflow gives +inf, underflow 0 / subnormals.
+/// y[i] = exp(x[i]) for i < n. Max error <= 2 ulp against a correctly rounded exp (measured:
+/// below 1.03 ulp, never more than one representable step from the correctly rounded result);
+/// exp(-inf) = 0, exp(+inf) = +inf, NaN propagates, overflow gives +inf, underflow 0 / subnormals,
+/// exp(+-0) = 1 exactly. y may be the same array as x (in place); otherwise they must not overlap.
 void ag_vexpf(size_t n, const float *x, float *y);
 void ag_vexp(size_t n, const double *x, double *y);
 
