@@ -74,30 +74,7 @@ struct AutogradBench: ParsableCommand {
         var checks: [String: Double] = [:]
         let reps = repetitions
 
-        // 512×512 matrix product: through Tensor, and the raw BLAS call on the same buffers.
         var g = SeededGenerator(seed: 0)
-        let a = Tensor<Float>(randomUniform: [512, 512], generator: &g)
-        let b = Tensor<Float>(randomUniform: [512, 512], generator: &g)
-        let flops512 = 2.0 * 512 * 512 * 512
-        var c = [Float](repeating: 0, count: 512 * 512)
-        let (tMatmul, tRaw) = a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                    BenchmarkSupport.pairedMedianSeconds(repetitions: 3 * reps) {
-                        _ = matmul(a, b)
-                    } _: {
-                        Float.blasGEMM(
-                            transposeA: false, transposeB: false, m: 512, n: 512, k: 512, alpha: 1,
-                            a: pa.baseAddress!, lda: 512, b: pb.baseAddress!, ldb: 512, beta: 0,
-                            c: pc.baseAddress!, ldc: 512)
-                    }
-                }
-            }
-        }
-        rows.append(Row(case: "matmul_512", seconds: tMatmul, gflops: flops512 / tMatmul / 1e9))
-        rows.append(Row(case: "matmul_512_raw_blas", seconds: tRaw, gflops: flops512 / tRaw / 1e9))
-        checks["matmul_512_overhead_vs_raw_blas"] = tMatmul / tRaw - 1
-
         // Recording cost per operation on tiny tensors: a chain of 2000 operations on 8 elements,
         // recorded and swept back, against the same chain on plain tensors.
         let small = Tensor<Float>(randomUniform: [8], generator: &g)
@@ -136,6 +113,31 @@ struct AutogradBench: ParsableCommand {
         rows.append(Row(case: "softreg_hvp", seconds: tHVP, gflops: 4 * flopsLoss / tHVP / 1e9))
         checks["softreg_grad_over_loss"] = tGrad / tLoss
         checks["softreg_hvp_over_loss"] = tHVP / tLoss
+        // 512×512 matrix product, through Tensor and through the raw BLAS call, measured
+        // alternately. Last: OpenBLAS's worker threads keep spinning for a while after a call,
+        // which would take the second core away from the cases above.
+        let a = Tensor<Float>(randomUniform: [512, 512], generator: &g)
+        let b = Tensor<Float>(randomUniform: [512, 512], generator: &g)
+        let flops512 = 2.0 * 512 * 512 * 512
+        var c = [Float](repeating: 0, count: 512 * 512)
+        let (tMatmul, tRaw) = a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    BenchmarkSupport.pairedMedianSeconds(repetitions: 3 * reps) {
+                        _ = matmul(a, b)
+                    } _: {
+                        Float.blasGEMM(
+                            transposeA: false, transposeB: false, m: 512, n: 512, k: 512, alpha: 1,
+                            a: pa.baseAddress!, lda: 512, b: pb.baseAddress!, ldb: 512, beta: 0,
+                            c: pc.baseAddress!, ldc: 512)
+                    }
+                }
+            }
+        }
+        rows.append(Row(case: "matmul_512", seconds: tMatmul, gflops: flops512 / tMatmul / 1e9))
+        rows.append(Row(case: "matmul_512_raw_blas", seconds: tRaw, gflops: flops512 / tRaw / 1e9))
+        checks["matmul_512_overhead_vs_raw_blas"] = tMatmul / tRaw - 1
+
         checks["peak_rss_mb"] = BenchmarkSupport.peakRSSMegabytes
 
         var report = Report(
