@@ -38,11 +38,8 @@ where Self.RawSignificand: FixedWidthInteger {
     static var typeName: String { get }
 }
 
-#if canImport(Accelerate)
+/// The integer type of BLAS dimension arguments (LP64 interfaces: 32-bit).
 typealias BLASInt = Int32
-#else
-typealias BLASInt = Int32
-#endif
 
 @inline(__always)
 private func cblasTranspose(_ t: Bool) -> CBLAS_TRANSPOSE {
