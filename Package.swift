@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Autograd", targets: ["Autograd"]),
+        .library(name: "Hypergradients", targets: ["Hypergradients"]),
         .executable(name: "hypertune", targets: ["HypertuneCLI"]),
     ],
     dependencies: [
@@ -38,10 +39,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Hypergradients",
+            dependencies: ["Autograd", .product(name: "Numerics", package: "swift-numerics")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "HypertuneCLI",
             dependencies: [
                 "Autograd",
+                "Hypergradients",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Numerics", package: "swift-numerics"),
             ],
@@ -54,6 +61,15 @@ let package = Package(
                 "CAutogradKernels",
                 .product(name: "Numerics", package: "swift-numerics"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HypergradientsTests",
+            dependencies: [
+                "Hypergradients",
+                "Autograd",
+                .product(name: "Numerics", package: "swift-numerics"),
             ],
             swiftSettings: swiftSettings
         ),
