@@ -34,14 +34,17 @@ public struct BilevelProblem<Optimizer: DifferentiableOptimizer>: Sendable {
     }
 
     /// The number of weight tensors; the state is these followed by the optimizer's slots.
+    @inlinable
     public var weightCount: Int { initialWeights.count }
 
     /// `s_0`: the initial weights and zero slots.
+    @inlinable
     public var initialState: [Tensor<Scalar>] {
         initialWeights + optimizer.initialSlots(for: initialWeights)
     }
 
     /// The weights part of a state.
+    @inlinable
     public func weights(of state: [Tensor<Scalar>]) -> [Tensor<Scalar>] {
         Array(state[0..<weightCount])
     }
@@ -49,6 +52,7 @@ public struct BilevelProblem<Optimizer: DifferentiableOptimizer>: Sendable {
     /// One training step `Φ_t(s, λ)`. Differentiable in `state` and `hyperparameters`: the
     /// inner gradient is itself computed by the engine, so differentiating a step differentiates
     /// through a gradient (Hessian–vector products of J).
+    @inlinable
     public func step(_ state: [Tensor<Scalar>], _ hyperparameters: Hyperparameters<Scalar>, iteration t: Int) -> [Tensor<Scalar>] {
         let w = weights(of: state)
         let slots = Array(state[weightCount...])
@@ -58,6 +62,7 @@ public struct BilevelProblem<Optimizer: DifferentiableOptimizer>: Sendable {
     }
 
     /// Trains from `s_0` for all steps with λ fixed and returns the final state (no derivatives).
+    @inlinable
     public func train(_ hyperparameters: Hyperparameters<Scalar>) -> [Tensor<Scalar>] {
         var s = initialState
         for t in 1...Swift.max(1, steps) where t <= steps {
@@ -67,6 +72,7 @@ public struct BilevelProblem<Optimizer: DifferentiableOptimizer>: Sendable {
     }
 
     /// `f(λ)`: the outer loss after training.
+    @inlinable
     public func objective(_ hyperparameters: Hyperparameters<Scalar>) -> Scalar {
         outerLoss(weights(of: train(hyperparameters)), hyperparameters).scalar
     }
@@ -82,6 +88,14 @@ public struct Hypergradient<Scalar: TensorScalar>: Sendable {
     public var finalWeights: [Tensor<Scalar>]
     /// The largest number of states held at once (memory ≈ this × |s|).
     public var storedStates: Int
+
+    @inlinable
+    public init(value: Scalar, gradient: Hyperparameters<Scalar>, finalWeights: [Tensor<Scalar>], storedStates: Int) {
+        self.value = value
+        self.gradient = gradient
+        self.finalWeights = finalWeights
+        self.storedStates = storedStates
+    }
 }
 
 /// A way of computing `∇f(λ)` for a bilevel problem.
@@ -94,6 +108,7 @@ public protocol HypergradientMethod: Sendable {
 extension BilevelProblem {
     /// `E(w_T, λ)` and its gradients with respect to the final state (weights; zero for the
     /// slots) and, directly, to λ.
+    @inlinable
     func outerValueAndGradients(_ state: [Tensor<Scalar>], _ hyperparameters: Hyperparameters<Scalar>)
         -> (value: Scalar, state: [Tensor<Scalar>], hyperparameters: [Tensor<Scalar>])
     {

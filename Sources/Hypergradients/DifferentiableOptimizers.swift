@@ -23,6 +23,7 @@ public protocol DifferentiableOptimizer<Scalar>: Sendable {
 
 extension DifferentiableOptimizer {
     /// Zero slots for `weights`.
+    @inlinable
     public func initialSlots(for weights: [Tensor<Scalar>]) -> [Tensor<Scalar>] {
         (0..<slotsPerWeight).flatMap { _ in weights.map { Tensor<Scalar>(zeros: $0.shape) } }
     }
@@ -34,7 +35,11 @@ public struct GradientDescent<Scalar: TensorScalar>: DifferentiableOptimizer {
 
     public init(learningRate: OptimizerSetting<Scalar>) { self.learningRate = learningRate }
 
+    @inlinable
+
     public var slotsPerWeight: Int { 0 }
+
+    @inlinable
 
     public func step(
         weights: [Tensor<Scalar>], slots: [Tensor<Scalar>], gradients: [Tensor<Scalar>],
@@ -56,7 +61,11 @@ public struct HeavyBall<Scalar: TensorScalar>: DifferentiableOptimizer {
         self.momentum = momentum
     }
 
+    @inlinable
+
     public var slotsPerWeight: Int { 1 }
+
+    @inlinable
 
     public func step(
         weights: [Tensor<Scalar>], slots: [Tensor<Scalar>], gradients: [Tensor<Scalar>],
@@ -79,7 +88,11 @@ public struct Nesterov<Scalar: TensorScalar>: DifferentiableOptimizer {
         self.momentum = momentum
     }
 
+    @inlinable
+
     public var slotsPerWeight: Int { 1 }
+
+    @inlinable
 
     public func step(
         weights: [Tensor<Scalar>], slots: [Tensor<Scalar>], gradients: [Tensor<Scalar>],
@@ -117,7 +130,11 @@ public struct Adam<Scalar: TensorScalar>: DifferentiableOptimizer {
         self.epsilon = epsilon
     }
 
+    @inlinable
+
     public var slotsPerWeight: Int { 2 }
+
+    @inlinable
 
     public func step(
         weights: [Tensor<Scalar>], slots: [Tensor<Scalar>], gradients: [Tensor<Scalar>],

@@ -18,6 +18,7 @@ public struct ForwardHG: HypergradientMethod {
 
     public init(names: [String]? = nil) { self.names = names }
 
+    @inlinable
     public func hypergradient<Optimizer: DifferentiableOptimizer>(
         of problem: BilevelProblem<Optimizer>, at hyperparameters: Hyperparameters<Optimizer.Scalar>
     ) -> Hypergradient<Optimizer.Scalar> {
@@ -36,16 +37,18 @@ public struct ForwardHG: HypergradientMethod {
 
 /// The state of training together with its tangents `Z = ds/dλ_j` along the basis directions of
 /// the selected hyperparameters — the shared engine of ``ForwardHG`` and ``RealTimeHO``.
+@usableFromInline
 struct ForwardSensitivities<Optimizer: DifferentiableOptimizer> {
-    typealias S = Optimizer.Scalar
-    let weightCount: Int
+    @usableFromInline typealias S = Optimizer.Scalar
+    @usableFromInline let weightCount: Int
     /// Which hyperparameters are differentiated (`nil`: all).
-    let names: [String]?
+    @usableFromInline let names: [String]?
     /// The basis directions `e_j`: one per selected scalar hyperparameter.
-    let directions: [[Tensor<S>]]
-    var state: [Tensor<S>]
-    var tangents: [[Tensor<S>]]
+    @usableFromInline let directions: [[Tensor<S>]]
+    @usableFromInline var state: [Tensor<S>]
+    @usableFromInline var tangents: [[Tensor<S>]]
 
+    @inlinable
     init(problem: BilevelProblem<Optimizer>, hyperparameters lambda: Hyperparameters<S>, names: [String]?) {
         if let names {
             for name in names {
@@ -69,12 +72,14 @@ struct ForwardSensitivities<Optimizer: DifferentiableOptimizer> {
     }
 
     /// Restarts the tangents from zero (the state itself is kept).
+    @inlinable
     mutating func resetTangents() {
         tangents = directions.map { _ in state.map { Tensor<S>(zeros: $0.shape) } }
     }
 
     /// One training step `s_t = Φ_t(s_{t−1}, λ)` with `Z_t = A_t Z_{t−1} + B_t e_j` for every j.
     /// - Complexity: one JVP of the step per direction (the first also gives the new state).
+    @inlinable
     mutating func advance(_ problem: BilevelProblem<Optimizer>, _ lambda: Hyperparameters<S>, iteration t: Int) {
         let n = state.count
         let current = state
@@ -91,6 +96,7 @@ struct ForwardSensitivities<Optimizer: DifferentiableOptimizer> {
 
     /// `loss(w, λ)` at the current weights and its hypergradient `∇_w loss · Z_w + ∂loss/∂λ`,
     /// one JVP per direction, as tensors of λ's shapes (zero for hyperparameters not selected).
+    @inlinable
     func hypergradient(_ lambda: Hyperparameters<S>, loss: ([Tensor<S>], Hyperparameters<S>) -> Tensor<S>) -> (value: S, gradient: [Tensor<S>]) {
         let w = Array(state[0..<weightCount])
         let f: ([Tensor<S>]) -> [Tensor<S>] = { x in

@@ -33,6 +33,16 @@ public struct HyperOptimizer<Optimizer: DifferentiableOptimizer, Method: Hypergr
         public var hyperparameters: Hyperparameters<Scalar>
         /// Wall time of the iteration.
         public var seconds: Double
+
+        @inlinable
+        public init(index: Int, outerLoss: Scalar, hypergradientNorm: Scalar, hypergradient: Hyperparameters<Scalar>, hyperparameters: Hyperparameters<Scalar>, seconds: Double) {
+            self.index = index
+            self.outerLoss = outerLoss
+            self.hypergradientNorm = hypergradientNorm
+            self.hypergradient = hypergradient
+            self.hyperparameters = hyperparameters
+            self.seconds = seconds
+        }
     }
 
     /// Runs `iterations` hyper-iterations from `initial` (projected first), calling `onIteration`
@@ -40,6 +50,7 @@ public struct HyperOptimizer<Optimizer: DifferentiableOptimizer, Method: Hypergr
     /// - Throws: ``ConstraintError`` when a constraint names a missing hyperparameter or is
     ///   infeasible, or ``HyperOptimizationError`` when the outer loss or the hypergradient is not
     ///   finite (λ is then left at its last finite value).
+    @inlinable
     public func run(
         from initial: Hyperparameters<Scalar>, iterations: Int,
         onIteration: (Iteration) -> Void = { _ in }
@@ -71,4 +82,7 @@ public struct HyperOptimizer<Optimizer: DifferentiableOptimizer, Method: Hypergr
 /// A hyper-optimization that cannot continue, with the reason.
 public struct HyperOptimizationError: Error, CustomStringConvertible {
     public let description: String
+
+    @inlinable
+    public init(description: String) { self.description = description }
 }

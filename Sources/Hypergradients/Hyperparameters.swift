@@ -13,6 +13,7 @@ public struct Hyperparameters<Scalar: TensorScalar>: Sendable, CustomStringConve
 
     /// Hyperparameters with the given names and values.
     /// - Precondition: names are distinct and there is one value per name.
+    @inlinable
     public init(names: [String], values: [Tensor<Scalar>]) {
         precondition(names.count == values.count, "Hyperparameters: \(names.count) names for \(values.count) values")
         precondition(Set(names).count == names.count, "Hyperparameters: duplicate names in \(names)")
@@ -27,6 +28,7 @@ public struct Hyperparameters<Scalar: TensorScalar>: Sendable, CustomStringConve
 
     /// The value named `name`.
     /// - Precondition: the name exists (the message lists the names that do).
+    @inlinable
     public subscript(name: String) -> Tensor<Scalar> {
         get {
             guard let i = names.firstIndex(of: name) else {
@@ -44,9 +46,11 @@ public struct Hyperparameters<Scalar: TensorScalar>: Sendable, CustomStringConve
     }
 
     /// Whether a hyperparameter with this name exists.
+    @inlinable
     public func contains(_ name: String) -> Bool { names.contains(name) }
 
     /// The same names with other values (same shapes).
+    @inlinable
     public func with(values newValues: [Tensor<Scalar>]) -> Hyperparameters {
         precondition(newValues.count == values.count, "Hyperparameters: \(newValues.count) values for \(names.count) names")
         for (i, v) in newValues.enumerated() {
@@ -82,7 +86,7 @@ public struct Hyperparameters<Scalar: TensorScalar>: Sendable, CustomStringConve
 /// unconstrained: `.exponential("logLearningRate")` is always positive, `.sigmoid("logitMomentum")`
 /// always in (0, 1).
 public struct OptimizerSetting<Scalar: TensorScalar>: Sendable {
-    let resolve: @Sendable (Hyperparameters<Scalar>) -> Tensor<Scalar>
+    @usableFromInline let resolve: @Sendable (Hyperparameters<Scalar>) -> Tensor<Scalar>
     /// A short description for messages and logs.
     public let label: String
 
@@ -114,6 +118,7 @@ public struct OptimizerSetting<Scalar: TensorScalar>: Sendable {
     }
 
     /// The value for the given hyperparameters.
+    @inlinable
     public func value(_ hyperparameters: Hyperparameters<Scalar>) -> Tensor<Scalar> {
         resolve(hyperparameters)
     }

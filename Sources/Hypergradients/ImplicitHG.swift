@@ -31,6 +31,7 @@ public struct ImplicitHG: HypergradientMethod {
         self.lossIteration = lossIteration
     }
 
+    @inlinable
     public func hypergradient<Optimizer: DifferentiableOptimizer>(
         of problem: BilevelProblem<Optimizer>, at hyperparameters: Hyperparameters<Optimizer.Scalar>
     ) -> Hypergradient<Optimizer.Scalar> {
@@ -58,6 +59,7 @@ public struct ImplicitHG: HypergradientMethod {
     }
 
     /// `q` with `H q ≈ b`.
+    @inlinable
     func solve<S: TensorScalar>(_ hvp: ([Tensor<S>]) -> [Tensor<S>], _ b: [Tensor<S>]) -> [Tensor<S>] {
         switch solver {
         case let .conjugateGradient(iterations, relativeTolerance):
@@ -89,8 +91,10 @@ public struct ImplicitHG: HypergradientMethod {
 }
 
 /// Vector-space operations on lists of tensors (the weights of a model as one vector).
+@usableFromInline
 enum TensorList {
     /// `Σᵢ ⟨aᵢ, bᵢ⟩` as a (differentiable) scalar tensor.
+    @inlinable
     static func dot<S: TensorScalar>(_ a: [Tensor<S>], _ b: [Tensor<S>]) -> Tensor<S> {
         precondition(a.count == b.count, "internal: dot of \(a.count) and \(b.count) tensors")
         var total = Autograd.dot(a[0], b[0])
@@ -99,6 +103,7 @@ enum TensorList {
     }
 
     /// `α x + y`.
+    @inlinable
     static func axpy<S: TensorScalar>(_ alpha: S, _ x: [Tensor<S>], _ y: [Tensor<S>]) -> [Tensor<S>] {
         zip(x, y).map { $0 * alpha + $1 }
     }

@@ -43,10 +43,19 @@ public struct RealTimeHO<Optimizer: DifferentiableOptimizer>: Sendable {
         public var hypergradient: Hyperparameters<Scalar>
         /// λ after the update and projection.
         public var hyperparameters: Hyperparameters<Scalar>
+
+        @inlinable
+        public init(step: Int, validationLoss: Scalar, hypergradient: Hyperparameters<Scalar>, hyperparameters: Hyperparameters<Scalar>) {
+            self.step = step
+            self.validationLoss = validationLoss
+            self.hypergradient = hypergradient
+            self.hyperparameters = hyperparameters
+        }
     }
 
     /// Trains for `problem.steps` steps from `initial` λ, updating λ every `updateInterval`
     /// steps with `outerOptimizer`; returns the final λ and weights.
+    @inlinable
     public func run(
         from initial: Hyperparameters<Scalar>, outerOptimizer: OuterOptimizer<Scalar>,
         onUpdate: (Update) -> Void = { _ in }

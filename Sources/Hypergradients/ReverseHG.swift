@@ -29,6 +29,7 @@ public struct ReverseHG: HypergradientMethod {
         self.truncation = truncation
     }
 
+    @inlinable
     public func hypergradient<Optimizer: DifferentiableOptimizer>(
         of problem: BilevelProblem<Optimizer>, at hyperparameters: Hyperparameters<Optimizer.Scalar>
     ) -> Hypergradient<Optimizer.Scalar> {

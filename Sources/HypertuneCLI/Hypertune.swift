@@ -13,5 +13,5 @@ struct Hypertune: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a benchmark and write its results as JSON (schemas in BENCHMARKS.md).",
-        subcommands: [AutogradBench.self])
+        subcommands: [AutogradBench.self, HypergradientsBench.self])
 }

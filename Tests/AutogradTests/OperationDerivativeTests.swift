@@ -112,6 +112,14 @@ struct OperationDerivativeTests {
         }
         let t = GradientCheck.randomTensor([n, c], &g)
         GradientCheck.check([z, t]) { meanSquaredError(predicted: $0[0], target: $0[1]) }
+        // The logit cotangent of cross-entropy: fused kernels for value, tangent and pullback…
+        GradientCheck.check([z, w]) { softmaxCrossEntropyCotangent(logits: $0[0], scale: $0[1], labels: labels) }
+        // …and its composite rules, used when the rules themselves are differentiated: the
+        // gradient (and the JVP) of a directional derivative.
+        let vz = GradientCheck.randomTensor([n, c], &g), vw = GradientCheck.randomTensor([n], &g)
+        GradientCheck.check([z, w]) { x in
+            jvp(at: x, along: [vz, vw]) { [softmaxCrossEntropyCotangent(logits: $0[0], scale: $0[1], labels: labels)] }.tangent[0]
+        }
     }
 
     @Test("matrix products with transposes and batches", arguments: seeds)

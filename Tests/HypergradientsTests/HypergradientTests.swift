@@ -41,7 +41,8 @@ struct HypergradientTests {
         let forward = box.hypergradient(ForwardHG(), lambda)
         let r = reverse.gradient.values.flatMap(\.scalars), f = forward.gradient.values.flatMap(\.scalars)
         #expect(Self.relativeError(f, r) < 1e-8, "\(optimizer): forward vs reverse")
-        #expect(reverse.value == forward.value)
+        // Forward mode may sum products in another order (wider matrix products): equal to rounding.
+        #expect(abs(reverse.value - forward.value) <= 1e-14 * abs(reverse.value))
         let fd = Self.finiteDifferences(box.objective, at: lambda)
         #expect(Self.relativeError(r, fd) < 1e-6, "\(optimizer): reverse vs finite differences \(r) vs \(fd)")
         // Every hyperparameter actually matters in these problems (a zero would hide a bug).

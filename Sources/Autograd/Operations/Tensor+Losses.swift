@@ -62,13 +62,7 @@ public func crossEntropy<S: TensorScalar>(
     var losses = Primitive<S>(
         "crossEntropy",
         value: { z in CrossEntropyKernels.losses(z[0], labels: labels) },
-        pullback: { g, z, _, _ in
-            // Fused pass unless the rule itself must be differentiated (recorded, or carrying tangents).
-            if !DifferentiationContext.current.isRecording && g.topTangentLevel == 0 && z[0].topTangentLevel == 0 {
-                return [CrossEntropyKernels.logitCotangent(z[0], labels: labels, scale: g)]
-            }
-            return [(softmax(z[0]) - oneHot) * g.reshaped(to: [n, 1])]
-        },
+        pullback: { g, z, _, _ in [softmaxCrossEntropyCotangent(logits: z[0], scale: g, labels: labels)] },
         tangent: { t, z, _ in ((softmax(z[0]) - oneHot) * t[0]!).sum(alongAxis: 1) }
     ).apply([logits])
     if let weights { losses = losses * weights }
@@ -77,6 +71,54 @@ public func crossEntropy<S: TensorScalar>(
     case .sum: return losses.sum()
     case .mean: return losses.sum() / S(Swift.max(n, 1))
     }
+}
+
+/// `(softmax(z) − onehot(y)) ⊙ g`: the cotangent of the logits of ``crossEntropy(logits:labels:weights:reduction:)``
+/// for a cotangent `g` (shape `[n]`) of the per-example losses, as an operation of its own so
+/// that derivatives of gradients (Hessian–vector products, hypergradients) run fused kernels.
+///
+/// With `p = softmax(zᵢ)` per row and `D = (p − y) gᵢ`:
+/// - tangent: `Ḋ = gᵢ p ⊙ (ż − ⟨p, ż⟩) + (p − y) ġᵢ`;
+/// - pullback: `z̄ = gᵢ p ⊙ (Ū − ⟨p, Ū⟩)`, `ḡᵢ = ⟨p − y, Ū⟩`.
+/// - Complexity: O(n · classes), one `exp` per logit.
+@inlinable
+public func softmaxCrossEntropyCotangent<S: TensorScalar>(logits z: Tensor<S>, scale g: Tensor<S>, labels: [Int]) -> Tensor<S> {
+    precondition(z.rank == 2 && g.shape == [z.shape[0]] && labels.count == z.shape[0],
+                 "softmaxCrossEntropyCotangent: logits \(z.shape), scale \(g.shape), \(labels.count) labels")
+    let n = z.shape[0], c = z.shape[1]
+    return Primitive<S>(
+        "softmaxCrossEntropyCotangent",
+        value: { x in CrossEntropyKernels.logitCotangent(x[0], labels: labels, scale: x[1]) },
+        pullback: { u, x, _, needs in
+            if !DifferentiationContext.current.isRecording, u.topTangentLevel == 0,
+                x[0].topTangentLevel == 0, x[1].topTangentLevel == 0
+            {
+                let (dz, dg) = CrossEntropyKernels.cotangentPullback(x[0].detached, x[1].detached, labels: labels, u: u.detached)
+                return [needs[0] ? dz : nil, needs[1] ? dg : nil]
+            }
+            let p = softmax(x[0])
+            let dz = needs[0] ? p * (u - (u * p).sum(alongAxis: 1, keepingDimensions: true)) * x[1].reshaped(to: [n, 1]) : nil
+            let dg = needs[1] ? ((p - Tensor<S>(oneHot: labels, classes: c)) * u).sum(alongAxis: 1) : nil
+            return [dz, dg]
+        },
+        tangent: { t, x, _ in
+            let p = softmax(x[0])
+            var result: Tensor<S>? = nil
+            if let dz = t[0] {
+                result = p * (dz - (p * dz).sum(alongAxis: 1, keepingDimensions: true)) * x[1].reshaped(to: [n, 1])
+            }
+            if let dg = t[1] {
+                let term = (p - Tensor<S>(oneHot: labels, classes: c)) * dg.reshaped(to: [n, 1])
+                result = result.map { $0 + term } ?? term
+            }
+            return result!
+        },
+        valueAndTangent: { x, t in
+            let (value, tangent) = CrossEntropyKernels.cotangentWithTangent(
+                x[0], x[1], labels: labels, dz: t[0], dg: t[1])
+            return (value, tangent)
+        }
+    ).apply([z, g])
 }
 
 /// Mean squared error `mean((predicted − target)²)`. Derivative: `2(p − t)/n`.
@@ -129,6 +171,66 @@ enum CrossEntropyKernels {
                 }
             }
         }
+    }
+
+    /// The pullback of `D = (softmax(z) − y) ⊙ g` for a cotangent `U`, in one pass per row:
+    /// `z̄ = gᵢ p ⊙ (U − ⟨p, U⟩)`, `ḡᵢ = ⟨p − y, U⟩`.
+    @inlinable
+    static func cotangentPullback<S: TensorScalar>(_ z: Tensor<S>, _ g: Tensor<S>, labels: [Int], u: Tensor<S>) -> (Tensor<S>, Tensor<S>) {
+        let n = z.shape[0], c = z.shape[1]
+        var (p, _) = shiftedExp(z)
+        var dg = [S](repeating: 0, count: n)
+        g.withUnsafeBufferPointer { gs in
+            u.withUnsafeBufferPointer { us in
+                p.withUnsafeMutableBufferPointer { ps in
+                    for i in 0..<n {
+                        let row = ps.baseAddress! + i * c, urow = us.baseAddress! + i * c
+                        let inverse = 1 / ReductionKernels.relaxedSum(row, count: c)
+                        for j in 0..<c { row[j] *= inverse }
+                        let pu = ReductionKernels.relaxedDot(UnsafePointer(row), urow, count: c)
+                        dg[i] = pu - urow[labels[i]]
+                        for j in 0..<c { row[j] = gs[i] * row[j] * (urow[j] - pu) }
+                    }
+                }
+            }
+        }
+        return (p, Tensor(shape: [n], scalars: dg))
+    }
+
+    /// `D = (softmax(z) − y) ⊙ g` and its tangent `gᵢ p ⊙ (ż − ⟨p, ż⟩) + (p − y) ġᵢ` in one pass
+    /// per row (`nil` tangents are zero). `D` is computed with exactly the arithmetic of
+    /// ``logitCotangent(_:labels:scale:)``, so values do not depend on whether tangents are carried.
+    @inlinable
+    static func cotangentWithTangent<S: TensorScalar>(
+        _ z: Tensor<S>, _ g: Tensor<S>, labels: [Int], dz: Tensor<S>?, dg: Tensor<S>?
+    ) -> (Tensor<S>, Tensor<S>) {
+        let n = z.shape[0], c = z.shape[1]
+        var (e, _) = shiftedExp(z)
+        var tangent = Tensor<S>(zeros: z.shape)
+        let dzs = dz?.scalars, dgs = dg?.scalars
+        g.withUnsafeBufferPointer { gs in
+            tangent.withUnsafeMutableBufferPointer { ts in
+                e.withUnsafeMutableBufferPointer { es in
+                    for i in 0..<n {
+                        let row = es.baseAddress! + i * c, trow = ts.baseAddress! + i * c
+                        let sum = ReductionKernels.relaxedSum(row, count: c)
+                        let inverse = 1 / sum
+                        if let dzs {
+                            var pz: S = 0
+                            for j in 0..<c { pz += row[j] * inverse * dzs[i * c + j] }
+                            for j in 0..<c { trow[j] = gs[i] * (row[j] * inverse) * (dzs[i * c + j] - pz) }
+                        }
+                        if let dgs {
+                            for j in 0..<c { trow[j] += (row[j] * inverse - (j == labels[i] ? 1 : 0)) * dgs[i] }
+                        }
+                        let f = gs[i] / sum
+                        for j in 0..<c { row[j] *= f }
+                        row[labels[i]] -= gs[i]
+                    }
+                }
+            }
+        }
+        return (e, tangent)
     }
 
     /// `scaleᵢ · (softmax(zᵢ) − onehot(yᵢ))` for every row.

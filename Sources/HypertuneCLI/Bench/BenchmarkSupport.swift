@@ -49,6 +49,26 @@ enum BenchmarkSupport {
         #endif
     }
 
+    /// Resets the peak resident set size ("VmHWM") to the current size, on Linux.
+    static func resetPeakRSS() {
+        #if os(Linux)
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+        #endif
+    }
+
+    /// The peak resident set size since the last reset, in MiB (VmHWM on Linux).
+    static var currentPeakRSSMegabytes: Double {
+        #if os(Linux)
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
+            for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+                let kb = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Double($0) } ?? 0
+                return kb / 1024
+            }
+        }
+        #endif
+        return peakRSSMegabytes
+    }
+
     /// The machine and settings a figure was measured with.
     static func environment(threads: Int) -> [String: String] {
         var env: [String: String] = [

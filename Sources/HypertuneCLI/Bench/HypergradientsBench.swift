@@ -1,0 +1,182 @@
+import ArgumentParser
+import Autograd
+import Foundation
+import Hypergradients
+import RealModule
+
+/// `hypertune bench hypergradients`: BENCHMARKS.md §2 — hypergradients of a validation loss
+/// through T = 100 steps of training softmax regression on 5000 examples of 784 features.
+///
+/// - reverse: REVERSE-HG with respect to one weight per training example (the data
+///   hyper-cleaning problem: inner loss `Σ λᵢ CEᵢ / n`, full-batch gradient descent at 0.1);
+/// - reverse_checkpointed: the same with √T checkpoints;
+/// - forward: FORWARD-HG with respect to (log learning rate, momentum, L2 coefficient) through
+///   heavy-ball training on `mean CE + ½ c ‖W‖²` (as the peer's forward-mode benchmark);
+/// - train_only: the training runs alone, for the ratios.
+struct HypergradientsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hypergradients",
+        abstract: "Benchmark forward and reverse hypergradients against plain training.")
+
+    @Option(help: "Write the results as JSON to this file ('-' for standard output).")
+    var json: String = "-"
+
+    @Option(help: "Timed repetitions per case (the median is reported).")
+    var repetitions: Int = 3
+
+    @Option(help: "Training steps T.")
+    var steps: Int = 100
+
+    @Option(help: "Threads for the engine's own kernels (default: HYPERTUNE_NUM_THREADS, OPENBLAS_NUM_THREADS or all cores).")
+    var threads: Int?
+
+    @Option(help: "Peer result of `hg_jax.py --part timing` to compare against.")
+    var peerTiming: String?
+
+    @Option(help: "Peer result of `hg_jax.py --part fwd` to compare against.")
+    var peerForward: String?
+
+    func validate() throws {
+        guard repetitions > 0 else { throw ValidationError("--repetitions must be positive, got \(repetitions)") }
+        guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    struct Row: Codable {
+        var method: String
+        var T: Int
+        var n_hyper: Int
+        var seconds: Double
+        var peak_rss_mb: Double
+        var ratio_to_training: Double?
+        var stored_states: Int?
+        var state_mb: Double?
+        var peer_seconds: Double?
+        var ratio_to_peer: Double?
+    }
+
+    struct Report: Codable {
+        var benchmark = "hypergradients"
+        var data: String
+        var rows: [Row]
+        var checks: [String: Double]
+        var env: [String: String]
+    }
+
+    func run() throws {
+        if let threads { ComputeThreads.count = threads }
+        let problemData = HypergradientBenchmarkData.synthetic(seed: 0)
+        let peerTimingResults = try peerTiming.map { try PeerResults.load($0, part: "timing") }
+        let peerForwardResults = try peerForward.map { try PeerResults.load($0, part: "fwd") }
+        var rows: [Row] = []
+        var checks: [String: Double] = [:]
+        let T = steps
+        let stateMB = Double((784 * 10 + 10) * MemoryLayout<Float>.size) / 1_048_576
+
+        // Data hyper-cleaning problem: one λ per example, gradient descent at 0.1.
+        let cleaning = problemData.cleaningProblem(steps: T)
+        let lambda = Hyperparameters<Float>(["exampleWeights": Tensor(ones: [problemData.trainCount])])
+        let (tTrain, rssTrain) = measure { _ = cleaning.train(lambda) }
+        rows.append(Row(method: "train_only", T: T, n_hyper: 0, seconds: tTrain, peak_rss_mb: rssTrain,
+                        peer_seconds: peerTimingResults?.trainSeconds,
+                        ratio_to_peer: peerTimingResults.map { tTrain / $0.trainSeconds }))
+        var reverseResult: Hypergradient<Float>? = nil
+        let (tReverse, rssReverse) = measure { reverseResult = ReverseHG().hypergradient(of: cleaning, at: lambda) }
+        rows.append(Row(method: "reverse", T: T, n_hyper: problemData.trainCount, seconds: tReverse, peak_rss_mb: rssReverse,
+                        ratio_to_training: tReverse / tTrain, stored_states: reverseResult?.storedStates,
+                        state_mb: reverseResult.map { Double($0.storedStates) * stateMB },
+                        peer_seconds: peerTimingResults?.hypergradientSeconds,
+                        ratio_to_peer: peerTimingResults.map { tReverse / $0.hypergradientSeconds }))
+        let interval = max(1, Int(Double(T).squareRoot().rounded()))
+        var checkpointed: Hypergradient<Float>? = nil
+        let (tCheck, rssCheck) = measure { checkpointed = ReverseHG(checkpointInterval: interval).hypergradient(of: cleaning, at: lambda) }
+        rows.append(Row(method: "reverse_checkpointed", T: T, n_hyper: problemData.trainCount, seconds: tCheck, peak_rss_mb: rssCheck,
+                        ratio_to_training: tCheck / tTrain, stored_states: checkpointed?.storedStates,
+                        state_mb: checkpointed.map { Double($0.storedStates) * stateMB }))
+        if let a = reverseResult, let b = checkpointed {
+            checks["checkpointed_equals_full"] = a.gradient.values[0].scalars == b.gradient.values[0].scalars ? 1 : 0
+        }
+        checks["state_mb"] = stateMB
+        checks["model_full_mb"] = Double(T + 1) * stateMB
+        checks["model_checkpointed_mb"] = 2 * Double(T).squareRoot() * stateMB
+
+        // Forward mode: (log η, μ, c) through heavy-ball training.
+        let heavyBall = problemData.heavyBallProblem(steps: T)
+        let h0 = Hyperparameters<Float>(["logLearningRate": Tensor(Float.log(0.1)), "momentum": Tensor(0.5), "l2": Tensor(1e-3)])
+        let (tTrainHB, rssTrainHB) = measure { _ = heavyBall.train(h0) }
+        rows.append(Row(method: "train_only_heavy_ball", T: T, n_hyper: 0, seconds: tTrainHB, peak_rss_mb: rssTrainHB))
+        var forward: Hypergradient<Float>? = nil
+        let (tForward, rssForward) = measure { forward = ForwardHG().hypergradient(of: heavyBall, at: h0) }
+        rows.append(Row(method: "forward", T: T, n_hyper: 3, seconds: tForward, peak_rss_mb: rssForward,
+                        ratio_to_training: tForward / tTrainHB, stored_states: forward?.storedStates,
+                        peer_seconds: peerForwardResults?.forwardSeconds,
+                        ratio_to_peer: peerForwardResults.map { tForward / $0.forwardSeconds }))
+        var reverseHB: Hypergradient<Float>? = nil
+        let (tReverseHB, rssReverseHB) = measure { reverseHB = ReverseHG().hypergradient(of: heavyBall, at: h0) }
+        rows.append(Row(method: "reverse_heavy_ball", T: T, n_hyper: 3, seconds: tReverseHB, peak_rss_mb: rssReverseHB,
+                        ratio_to_training: tReverseHB / tTrainHB, stored_states: reverseHB?.storedStates,
+                        peer_seconds: peerForwardResults?.reverseSeconds,
+                        ratio_to_peer: peerForwardResults.map { tReverseHB / $0.reverseSeconds }))
+        if let f = forward, let r = reverseHB {
+            let a = f.gradient.values.map(\.scalar), b = r.gradient.values.map(\.scalar)
+            let num = zip(a, b).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+            let den = b.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+            checks["forward_vs_reverse_relative_error"] = Double(num / den)
+            for (name, v) in zip(f.gradient.names, a) { checks["hypergradient_\(name)"] = Double(v) }
+        }
+        let report = Report(data: problemData.description, rows: rows, checks: checks,
+                            env: BenchmarkSupport.environment(threads: ComputeThreads.count))
+        try BenchmarkSupport.writeJSON(report, to: json)
+        var err = FileHandle.standardError
+        print("method                  seconds   ×training  peak RSS MB  stored states  peer s   ratio", to: &err)
+        for r in rows {
+            print(String(format: "%-22@ %8.4f  %8@  %10.1f  %13@  %6@  %6@",
+                         r.method as NSString, r.seconds,
+                         (r.ratio_to_training.map { String(format: "%.2f", $0) } ?? "-") as NSString,
+                         r.peak_rss_mb,
+                         (r.stored_states.map(String.init) ?? "-") as NSString,
+                         (r.peer_seconds.map { String(format: "%.3f", $0) } ?? "-") as NSString,
+                         (r.ratio_to_peer.map { String(format: "%.2f", $0) } ?? "-") as NSString), to: &err)
+        }
+        for (k, v) in checks.sorted(by: { $0.key < $1.key }) { print("\(k): \(v)", to: &err) }
+    }
+
+    /// Median seconds over the repetitions and the peak resident memory (MiB) of one run, measured
+    /// from a reset high-water mark.
+    func measure(_ body: () -> Void) -> (Double, Double) {
+        body()  // warm-up
+        BenchmarkSupport.resetPeakRSS()
+        let seconds = BenchmarkSupport.medianSeconds(repetitions: repetitions, warmup: 0, body)
+        return (seconds, BenchmarkSupport.currentPeakRSSMegabytes)
+    }
+}
+
+/// The figures read from a peer's result file.
+struct PeerResults {
+    var trainSeconds = 0.0, hypergradientSeconds = 0.0, forwardSeconds = 0.0, reverseSeconds = 0.0
+
+    static func load(_ path: String, part: String) throws -> PeerResults {
+        guard let data = FileManager.default.contents(atPath: path),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let results = object["results"] as? [String: Any]
+        else { throw ValidationError("\(path) is not a peer result file with a \"results\" object") }
+        var p = PeerResults()
+        func number(_ keys: [String]) throws -> Double {
+            var v: Any? = results
+            for k in keys { v = (v as? [String: Any])?[k] }
+            guard let d = v as? Double else {
+                throw ValidationError("\(path): no number at results.\(keys.joined(separator: ".")) (is it the '\(part)' part?)")
+            }
+            return d
+        }
+        switch part {
+        case "timing":
+            p.trainSeconds = try number(["forward_only_median_s"])
+            p.hypergradientSeconds = try number(["hypergrad_median_s"])
+        default:
+            p.forwardSeconds = try number(["jvp_x3_jacfwd", "median_s"])
+            p.reverseSeconds = try number(["grad_reverse_timing", "median_s"])
+        }
+        return p
+    }
+}
