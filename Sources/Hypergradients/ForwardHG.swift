@@ -78,36 +78,34 @@ struct ForwardSensitivities<Optimizer: DifferentiableOptimizer> {
     }
 
     /// One training step `s_t = Φ_t(s_{t−1}, λ)` with `Z_t = A_t Z_{t−1} + B_t e_j` for every j.
-    /// - Complexity: one JVP of the step per direction (the first also gives the new state).
+    /// - Complexity: one evaluation of the step plus one tangent evaluation per direction, in a
+    ///   single forward-mode pass.
     @inlinable
     mutating func advance(_ problem: BilevelProblem<Optimizer>, _ lambda: Hyperparameters<S>, iteration t: Int) {
         let n = state.count
-        let current = state
-        var next: [Tensor<S>]? = nil
-        for d in directions.indices {
-            let (values, z) = jvp(at: current + lambda.values, along: tangents[d] + directions[d]) { x in
-                problem.step(Array(x[0..<n]), lambda.with(values: Array(x[n...])), iteration: t)
-            }
-            if next == nil { next = values }
-            tangents[d] = z
+        guard !directions.isEmpty else {
+            state = problem.step(state, lambda, iteration: t)
+            return
         }
-        state = next ?? problem.step(current, lambda, iteration: t)
+        let (values, z) = jvp(at: state + lambda.values, alongDirections: directions.indices.map { tangents[$0] + directions[$0] }) { x in
+            problem.step(Array(x[0..<n]), lambda.with(values: Array(x[n...])), iteration: t)
+        }
+        state = values
+        tangents = z
     }
 
     /// `loss(w, λ)` at the current weights and its hypergradient `∇_w loss · Z_w + ∂loss/∂λ`,
-    /// one JVP per direction, as tensors of λ's shapes (zero for hyperparameters not selected).
+    /// in one forward-mode pass over all directions, as tensors of λ's shapes (zero for
+    /// hyperparameters not selected).
     @inlinable
     func hypergradient(_ lambda: Hyperparameters<S>, loss: ([Tensor<S>], Hyperparameters<S>) -> Tensor<S>) -> (value: S, gradient: [Tensor<S>]) {
         let w = Array(state[0..<weightCount])
-        let f: ([Tensor<S>]) -> [Tensor<S>] = { x in
+        var gradient = lambda.values.map { Tensor<S>(zeros: $0.shape) }
+        guard !directions.isEmpty else { return (loss(w, lambda).scalar, gradient) }
+        let (value, tangent) = jvp(at: w + lambda.values, alongDirections: directions.indices.map { Array(tangents[$0][0..<w.count]) + directions[$0] }) { x in
             [loss(Array(x[0..<w.count]), lambda.with(values: Array(x[w.count...])))]
         }
-        var components: [S] = []
-        for d in directions.indices {
-            let (_, tangent) = jvp(at: w + lambda.values, along: Array(tangents[d][0..<w.count]) + directions[d], of: f)
-            components.append(tangent[0].scalar)
-        }
-        var gradient = lambda.values.map { Tensor<S>(zeros: $0.shape) }
+        let components = tangent.map { $0[0].scalar }
         var next = 0
         for (i, v) in lambda.values.enumerated() where names?.contains(lambda.names[i]) ?? true {
             gradient[i].withUnsafeMutableBufferPointer { p in
@@ -115,6 +113,6 @@ struct ForwardSensitivities<Optimizer: DifferentiableOptimizer> {
             }
             next += v.scalarCount
         }
-        return (loss(w, lambda).scalar, gradient)
-    }
+        return (value[0].scalar, gradient)
+}
 }

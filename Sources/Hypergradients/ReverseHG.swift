@@ -3,29 +3,46 @@ import Autograd
 /// REVERSE-HG (Franceschi et al. 2017, Algorithm 1): the hypergradient by reverse-mode
 /// differentiation through training.
 ///
-/// Training runs forward storing the states `s_0 … s_{T−1}`; then, from `α_T = ∇_s E(s_T)`, a
-/// backward sweep recomputes each step's local graph and applies its vector–Jacobian product:
-/// `g ← g + α_t B_t`, `α_{t−1} = α_t A_t`, with `A_t = ∂Φ_t/∂s` and `B_t = ∂Φ_t/∂λ` (the
-/// products involve Hessian–vector products of the inner loss, obtained by differentiating
-/// through the inner gradient). The direct term `∂E/∂λ` is included.
+/// From `α_T = ∇_s E(s_T)` a backward sweep applies each step's vector–Jacobian product:
+/// `g ← g + α_t B_t`, `α_{t−1} = α_t A_t`, with `A_t = ∂Φ_t/∂s` and `B_t = ∂Φ_t/∂λ` (products that
+/// involve Hessian–vector products of the inner loss, obtained by differentiating through the
+/// inner gradient). The direct term `∂E/∂λ` is included. What the forward pass keeps for the
+/// sweep is the ``Storage`` policy:
 ///
-/// - Memory: `(T+1)·|s|` states; with ``checkpointInterval`` `k`, about `(T/k + k)·|s|`
-///   (`k ≈ √T` gives `2√T·|s|`), at the price of recomputing each segment once. The result is
-///   bit-identical to the full sweep: the recomputed states are the same computations.
-/// - ``truncation`` `K` back-propagates through the last `K` steps only (Shaban et al., AISTATS
-///   2019): the earlier terms of the sum are dropped. `K = T` is the full hypergradient.
-/// - Complexity: about 3× the training time (one forward, one recomputation and one
-///   vector–Jacobian product of each step, the last costing about two gradient evaluations).
+/// | storage | memory | time (× training) |
+/// |---|---|---|
+/// | ``Storage/states`` | `(T+1)·|s|` | ≈ 3: each step is recomputed once, recorded, in the sweep |
+/// | ``Storage/checkpoints(every:)`` `k` | `(T/k)·|s|` + `k` step graphs | ≈ 3: each segment is recomputed once, recorded |
+/// | ``Storage/stepGraphs`` | `T` step graphs | ≈ 2: nothing is recomputed |
+///
+/// A step graph holds what the step's derivative needs (for softmax regression, the logits and
+/// probabilities of the batch), usually more than the state. All policies give bit-identical
+/// results: recomputed and recorded steps run the same kernels as plain training.
+///
+/// ``truncation`` `K` back-propagates through the last `K` steps only (Shaban et al., AISTATS
+/// 2019), dropping the earlier terms of the sum; `K = T` is the full hypergradient.
 public struct ReverseHG: HypergradientMethod {
-    /// Store every `k`-th state and recompute the others; `nil` stores all.
-    public var checkpointInterval: Int?
+    public enum Storage: Sendable, Equatable {
+        /// Keep the states `s_0 … s_{T−1}`; recompute each step's graph in the sweep.
+        case states
+        /// Keep every `k`-th state; recompute each segment of `k` steps once, recording it.
+        /// `k ≈ √T` minimises memory (about `2√T` states and graphs).
+        case checkpoints(every: Int)
+        /// Record every step's graph while training; sweep back without recomputation.
+        case stepGraphs
+    }
+
+    public var storage: Storage
     /// Back-propagate through the last `K` steps only; `nil` through all.
     public var truncation: Int?
 
-    public init(checkpointInterval: Int? = nil, truncation: Int? = nil) {
-        if let k = checkpointInterval { precondition(k >= 1, "ReverseHG: checkpoint interval must be at least 1, got \(k)") }
+    @inlinable
+    public init(storage: Storage = .states, truncation: Int? = nil) {
+        if case let .checkpoints(k) = storage {
+            precondition(k >= 1, "ReverseHG: checkpoint interval must be at least 1, got \(k)")
+        }
         if let k = truncation { precondition(k >= 0, "ReverseHG: negative truncation \(k)") }
-        self.checkpointInterval = checkpointInterval
+        self.storage = storage
         self.truncation = truncation
     }
 
@@ -36,46 +53,66 @@ public struct ReverseHG: HypergradientMethod {
         typealias S = Optimizer.Scalar
         let T = problem.steps
         let lambda = hyperparameters.with(values: hyperparameters.values.map(\.detached))
-        let b = T - min(truncation ?? T, T)  // the sweep needs the states s_b … s_{T−1}
-        let k = checkpointInterval ?? 1
+        let b = T - min(truncation ?? T, T)  // the sweep covers steps b+1 … T
+        var interval = 1
+        if case let .checkpoints(k) = storage { interval = k }
 
-        // Forward, keeping the checkpoints s_b, s_{b+k}, s_{b+2k}, … below T.
+        /// Step t+1 from `state`, recorded: the next state and the step's pullback.
+        func recordedStep(_ state: [Tensor<S>], _ t: Int) -> ([Tensor<S>], Pullback<S>) {
+            let n = state.count
+            let (next, pullback) = valueWithPullback(at: state + lambda.values) { x in
+                problem.step(Array(x[0..<n]), lambda.with(values: Array(x[n...])), iteration: t + 1)
+            }
+            return (next, pullback)
+        }
+
+        // Forward: plain steps, keeping checkpoints s_b, s_{b+k}, …; or recorded steps.
         var checkpoints: [Int: [Tensor<S>]] = [:]
+        var graphs: [Pullback<S>] = []
         var state = problem.initialState
         for t in 0..<T {
-            if t >= b && (t - b) % k == 0 { checkpoints[t] = state }
-            state = problem.step(state, lambda, iteration: t + 1)
+            if storage == .stepGraphs && t >= b {
+                let (next, pullback) = recordedStep(state, t)
+                graphs.append(pullback)
+                state = next
+            } else {
+                if storage != .stepGraphs && t >= b && (t - b) % interval == 0 { checkpoints[t] = state }
+                state = problem.step(state, lambda, iteration: t + 1)
+            }
         }
-        var peak = checkpoints.count + 1
+        var peak = checkpoints.count + graphs.count + 1
 
-        // The outer loss and its gradients at s_T.
         let outer = problem.outerValueAndGradients(state, lambda)
         var alpha = outer.state
         var g = outer.hyperparameters
         let finalWeights = problem.weights(of: state)
+        let stateCount = state.count
 
-        // Backward over the segments of steps c+1 … c+k, the latest first: recompute the states
-        // of the segment from its checkpoint, then apply each step's vector–Jacobian product.
-        if T > b {
-            var c = b + (T - 1 - b) / k * k
+        /// α ← α A_t, g ← g + α B_t for one step's pullback.
+        func sweep(_ pullback: Pullback<S>) {
+            let cotangents = pullback(alpha)
+            alpha = Array(cotangents[0..<stateCount])
+            for i in g.indices { g[i] = g[i] + cotangents[stateCount + i] }
+        }
+
+        if storage == .stepGraphs {
+            while let pullback = graphs.popLast() { sweep(pullback) }
+        } else if T > b {
+            // Segments of steps c+1 … c+k, the latest first: record them from their checkpoint,
+            // then sweep their pullbacks back.
+            var c = b + (T - 1 - b) / interval * interval
             while c >= b {
-                let end = min(T - 1, c + k - 1)
-                var states = [checkpoints[c]!]
-                for t in c..<end { states.append(problem.step(states[states.count - 1], lambda, iteration: t + 1)) }
-                peak = max(peak, checkpoints.count + states.count)
-                for t in stride(from: end, through: c, by: -1) {
-                    let previous = states[t - c]
-                    let (_, pullback) = valueWithPullback(at: previous + lambda.values) { x in
-                        problem.step(
-                            Array(x[0..<previous.count]), lambda.with(values: Array(x[previous.count...])),
-                            iteration: t + 1)
-                    }
-                    let cotangents = pullback(alpha)
-                    alpha = Array(cotangents[0..<previous.count])
-                    for i in g.indices { g[i] = g[i] + cotangents[previous.count + i] }
+                let end = min(T - 1, c + interval - 1)
+                var s = checkpoints.removeValue(forKey: c)!
+                var segment: [Pullback<S>] = []
+                for t in c...end {
+                    let (next, pullback) = recordedStep(s, t)
+                    segment.append(pullback)
+                    s = next
                 }
-                checkpoints[c] = nil
-                c -= k
+                peak = max(peak, checkpoints.count + 1 + segment.count)
+                while let pullback = segment.popLast() { sweep(pullback) }
+                c -= interval
             }
         }
         return Hypergradient(

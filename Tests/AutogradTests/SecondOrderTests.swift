@@ -98,6 +98,23 @@ struct SecondOrderTests {
         #expect(GradientCheck.relativeError(logSecond, positive.scalars.map { -1 / ($0 * $0) }) < 1e-15)
     }
 
+    @Test("several tangent directions at once equal one direction at a time")
+    func multipleDirections() {
+        for p in Self.problems() {
+            var g = SeededGenerator(seed: 17)
+            let directions = (0..<4).map { _ in p.x.map { GradientCheck.randomTensor($0.shape, &g) } }
+            // The function's value and, through a gradient (forward-over-reverse), its HVPs.
+            let f: ([T]) -> [T] = { x in [p.f(x)] + gradient(at: x, of: p.f) }
+            let (value, together) = jvp(at: p.x, alongDirections: directions, of: f)
+            #expect(value[0].scalar == p.f(p.x).scalar)
+            for (d, direction) in directions.enumerated() {
+                let (_, alone) = jvp(at: p.x, along: direction, of: f)
+                let err = GradientCheck.relativeError(together[d].flatMap(\.scalars), alone.flatMap(\.scalars))
+                #expect(err < 1e-13, "\(p.name), direction \(d): \(err)")
+            }
+        }
+    }
+
     @Test("nested derivatives do not confuse their perturbations")
     func perturbationConfusion() {
         // d/dx [ x · d/dy (x + y) ]  at x = 1 is 1 (the inner derivative is the constant 1);

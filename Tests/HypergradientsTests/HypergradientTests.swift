@@ -51,14 +51,19 @@ struct HypergradientTests {
         }
     }
 
-    @Test("checkpointed reverse equals the full sweep bit for bit", arguments: [1, 2, 3, 4, 7])
-    func checkpointing(interval: Int) {
-        let (box, lambda) = TestProblems.optimizerCases()[1].check(7)
-        let full = box.hypergradient(ReverseHG(), lambda)
-        let checkpointed = box.hypergradient(ReverseHG(checkpointInterval: interval), lambda)
-        #expect(checkpointed.gradient.values.flatMap(\.scalars) == full.gradient.values.flatMap(\.scalars))
-        #expect(checkpointed.value == full.value)
-        if interval > 1 && interval < 7 { #expect(checkpointed.storedStates < full.storedStates) }
+    static let storages: [ReverseHG.Storage] = [
+        .checkpoints(every: 1), .checkpoints(every: 2), .checkpoints(every: 3), .checkpoints(every: 7), .checkpoints(every: 10),
+        .stepGraphs,
+    ]
+
+    @Test("every storage policy gives the result of the full sweep bit for bit", arguments: storages)
+    func storagePolicies(storage: ReverseHG.Storage) {
+        let (box, lambda) = TestProblems.optimizerCases()[3].check(7)
+        let full = box.hypergradient(ReverseHG(storage: .states), lambda)
+        let other = box.hypergradient(ReverseHG(storage: storage), lambda)
+        #expect(other.gradient.values.flatMap(\.scalars) == full.gradient.values.flatMap(\.scalars))
+        #expect(other.value == full.value)
+        if case .checkpoints(2) = storage { #expect(other.storedStates < full.storedStates) }
     }
 
     @Test("truncation: K = T is the full result exactly, K < T drops the early terms")
@@ -69,9 +74,10 @@ struct HypergradientTests {
         #expect(box.hypergradient(ReverseHG(truncation: 9), lambda).gradient.values.flatMap(\.scalars) == full)
         let short = box.hypergradient(ReverseHG(truncation: 3), lambda).gradient.values.flatMap(\.scalars)
         #expect(short != full)
-        // Truncation composes with checkpointing.
-        let shortCheckpointed = box.hypergradient(ReverseHG(checkpointInterval: 2, truncation: 3), lambda)
-        #expect(shortCheckpointed.gradient.values.flatMap(\.scalars) == short)
+        // Truncation composes with every storage policy.
+        for storage in Self.storages {
+            #expect(box.hypergradient(ReverseHG(storage: storage, truncation: 3), lambda).gradient.values.flatMap(\.scalars) == short, "\(storage)")
+        }
         // K = 0 keeps only the direct term ∂E/∂λ, which is zero here (E does not depend on λ).
         let none = box.hypergradient(ReverseHG(truncation: 0), lambda).gradient.values.flatMap(\.scalars)
         #expect(none.allSatisfy { $0 == 0 })

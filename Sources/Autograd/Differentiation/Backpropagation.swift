@@ -60,7 +60,7 @@ enum Backpropagation<Scalar: TensorScalar> {
                 continue
             }
             let needs = node.parents.map { p in p.map { reaches[$0.id] == true } ?? false }
-            let inputCotangents = node.pullback(cotangent, needs)
+            let inputCotangents = node.pullback(cotangent, needs, node)
             precondition(
                 inputCotangents.count == node.parents.count,
                 "internal: pullback of \(node.operation) returned \(inputCotangents.count) cotangents for \(node.parents.count) inputs")

@@ -16,10 +16,12 @@ import Synchronization
 /// their children: sorting by identifier gives a topological order.
 @usableFromInline
 final class Node<Scalar: TensorScalar>: @unchecked Sendable {
-    /// The pullback of one operation: given the output's cotangent and which inputs need a
-    /// cotangent, returns one cotangent per input (`nil` where not needed).
+    /// The pullback of one operation: given the output's cotangent, which inputs need a
+    /// cotangent, and the node itself (so that a rule can reconnect the saved output to the graph
+    /// without holding a reference to its own node), returns one cotangent per input (`nil` where
+    /// not needed).
     @usableFromInline
-    typealias Pullback = @Sendable (Tensor<Scalar>, [Bool]) -> [Tensor<Scalar>?]
+    typealias Pullback = @Sendable (Tensor<Scalar>, [Bool], Node<Scalar>) -> [Tensor<Scalar>?]
 
     @usableFromInline let id: Int
     @usableFromInline let shape: Shape
@@ -49,7 +51,7 @@ final class Node<Scalar: TensorScalar>: @unchecked Sendable {
         GraphTeardown.drain(queue)
     }
 
-    private static var releasedPullback: Pullback { { _, _ in [] } }
+    private static var releasedPullback: Pullback { { _, _, _ in [] } }
 }
 
 /// Iterative release of graphs: a node being freed moves its parents and pullback (whose
@@ -104,15 +106,16 @@ enum NodeCounter {
     static func next() -> Int { counter.add(1, ordering: .relaxed).newValue }
 }
 
-/// A forward-mode tangent belonging to one differentiation level.
+/// The forward-mode tangents of one differentiation level: one per direction (a level may carry
+/// several directions at once, so that a Jacobian–matrix product evaluates the primal once).
 @usableFromInline
 struct LeveledTangent<Scalar: TensorScalar>: Sendable {
     @usableFromInline let level: Int
-    @usableFromInline let value: Tensor<Scalar>
+    @usableFromInline let values: [Tensor<Scalar>]
 
-    @usableFromInline init(level: Int, value: Tensor<Scalar>) {
+    @usableFromInline init(level: Int, values: [Tensor<Scalar>]) {
         self.level = level
-        self.value = value
+        self.values = values
     }
 }
 
@@ -142,14 +145,14 @@ extension Tensor {
     /// The highest differentiation level of the tangents this tensor carries (0 if none).
     @inlinable var topTangentLevel: Int { derivatives?.tangents.last?.level ?? 0 }
 
-    /// The tangent at exactly `level`, if any.
-    @inlinable func tangent(atLevel level: Int) -> Tensor? {
+    /// The tangents (one per direction) at exactly `level`, if any.
+    @inlinable func tangents(atLevel level: Int) -> [Tensor]? {
         guard let tangents = derivatives?.tangents else { return nil }
-        for t in tangents where t.level == level { return t.value }
+        for t in tangents where t.level == level { return t.values }
         return nil
     }
 
-    /// The same tensor without its tangent at `level` (the primal at that level); the node and
+    /// The same tensor without its tangents at `level` (the primal at that level); the node and
     /// lower-level tangents are kept.
     @inlinable func removingTangent(atLevel level: Int) -> Tensor {
         guard let info = derivatives, info.tangents.contains(where: { $0.level == level }) else { return self }
@@ -157,15 +160,16 @@ extension Tensor {
         return Tensor(shape: shape, storage: storage, derivatives: .make(node: info.node, tangents: rest))
     }
 
-    /// The same tensor with `tangent` attached at `level` (which must exceed its other levels).
-    @inlinable func addingTangent(_ tangent: Tensor, atLevel level: Int) -> Tensor {
-        precondition(
-            tangent.shape == shape,
-            "jvp: tangent of shape \(tangent.shape) does not match its value's shape \(shape)")
-        var tangents = derivatives?.tangents ?? []
-        precondition(tangents.last.map { $0.level < level } ?? true, "internal: tangent levels out of order")
-        tangents.append(LeveledTangent(level: level, value: tangent))
-        return Tensor(shape: shape, storage: storage, derivatives: DerivativeInfo(node: node, tangents: tangents))
+    /// The same tensor with `tangents` (one per direction) attached at `level`, which must exceed
+    /// its other levels.
+    @inlinable func addingTangents(_ tangents: [Tensor], atLevel level: Int) -> Tensor {
+        for t in tangents {
+            precondition(t.shape == shape, "jvp: tangent of shape \(t.shape) does not match its value's shape \(shape)")
+        }
+        var levels = derivatives?.tangents ?? []
+        precondition(levels.last.map { $0.level < level } ?? true, "internal: tangent levels out of order")
+        levels.append(LeveledTangent(level: level, values: tangents))
+        return Tensor(shape: shape, storage: storage, derivatives: DerivativeInfo(node: node, tangents: levels))
     }
 
     /// The same tensor with `node` as its reverse-mode node (tangents kept).

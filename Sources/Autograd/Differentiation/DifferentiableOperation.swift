@@ -32,21 +32,22 @@ public protocol DifferentiableOperation: Sendable {
         _ tangents: [Tensor<Scalar>?], inputs: [Tensor<Scalar>], output: Tensor<Scalar>
     ) -> Tensor<Scalar>
 
-    /// Optionally, the output and its tangent computed together from plain inputs and plain
-    /// tangents (`nil` = zero), when that is cheaper than ``value(_:)`` followed by
-    /// ``tangent(_:inputs:output:)`` — for example one pass over a large constant operand instead
-    /// of two. Return `nil` to use the separate rules. Used only where the tangent need not be
-    /// recorded.
-    func valueAndTangent(
-        _ inputs: [Tensor<Scalar>], tangents: [Tensor<Scalar>?]
-    ) -> (value: Tensor<Scalar>, tangent: Tensor<Scalar>)?
+    /// Optionally, the output and its tangents along several directions computed together from
+    /// plain inputs and plain tangents (`tangents[i]` holds input `i`'s tangent for every
+    /// direction, or is `nil` for zero), when that is cheaper than ``value(_:)`` followed by
+    /// ``tangent(_:inputs:output:)`` per direction — for example one pass over a large constant
+    /// operand instead of one per direction. Return `nil` to use the separate rules. Used only
+    /// where the tangents need not be recorded.
+    func valueAndTangents(
+        _ inputs: [Tensor<Scalar>], tangents: [[Tensor<Scalar>]?]
+    ) -> (value: Tensor<Scalar>, tangents: [Tensor<Scalar>])?
 }
 
 extension DifferentiableOperation {
     @inlinable
-    public func valueAndTangent(
-        _ inputs: [Tensor<Scalar>], tangents: [Tensor<Scalar>?]
-    ) -> (value: Tensor<Scalar>, tangent: Tensor<Scalar>)? {
+    public func valueAndTangents(
+        _ inputs: [Tensor<Scalar>], tangents: [[Tensor<Scalar>]?]
+    ) -> (value: Tensor<Scalar>, tangents: [Tensor<Scalar>])? {
         nil
     }
 }
@@ -71,25 +72,31 @@ extension DifferentiableOperation {
         if level > 0 {
             // Forward mode: evaluate on the primals (one level down), then the tangent rule.
             let primals = inputs.map { $0.removingTangent(atLevel: level) }
-            let tangents = inputs.map { $0.tangent(atLevel: level) }
+            let tangents = inputs.map { $0.tangents(atLevel: level) }
+            let directions = tangents.lazy.compactMap { $0?.count }.max() ?? 0
+            for t in tangents {
+                precondition(t == nil || t!.count == directions, "\(name): inputs carry different numbers of tangent directions")
+            }
             var context = DifferentiationContext.current
             context.isRecording = context.recordsTangents(ofLevel: level)
             if !context.isRecording, !primals.contains(where: { $0.topTangentLevel > 0 }),
-                let fused = valueAndTangent(primals.map(\.detached), tangents: tangents.map { $0?.detached })
+                let fused = valueAndTangents(primals.map(\.detached), tangents: tangents.map { $0?.map(\.detached) })
             {
-                output = fused.value.addingTangent(fused.tangent, atLevel: level)
+                output = fused.value.addingTangents(fused.tangents, atLevel: level)
                 return recordNode ? recorded(output, inputs: inputs) : output
             }
+            // A recorded tangent rule needs a primal output connected to the inputs in the graph:
+            // record a node for it (at the primal level) in that case.
             let primalOutput =
-                primals.contains(where: { $0.topTangentLevel > 0 })
-                ? applyTracked(primals, recordNode: false)
+                context.isRecording || primals.contains(where: { $0.topTangentLevel > 0 })
+                ? applyTracked(primals, recordNode: context.isRecording)
                 : value(primals.map(\.detached))
-            let tangent = DifferentiationContext.with(context) {
-                // A recorded tangent rule needs an output connected to the inputs in the graph.
-                let out = context.isRecording ? self.apply(primals) : primalOutput
-                return self.tangent(tangents, inputs: primals, output: out)
+            let outputTangents = DifferentiationContext.with(context) {
+                (0..<directions).map { d in
+                    self.tangent(tangents.map { $0?[d] }, inputs: primals, output: primalOutput)
+                }
             }
-            output = primalOutput.addingTangent(tangent, atLevel: level)
+            output = primalOutput.settingNode(nil).addingTangents(outputTangents, atLevel: level)
         } else {
             output = value(inputs.map(\.detached))
         }
@@ -105,10 +112,11 @@ extension DifferentiableOperation {
         let saved = output
         let node = Node<Scalar>(
             parents: inputs.map(\.node), shape: output.shape, operation: name
-        ) { cotangent, needs in
-            // When the reverse pass is itself recorded, the rule must see an output that is
-            // connected to the inputs in the graph: recompute it.
-            let out = DifferentiationContext.current.isRecording ? self.apply(inputs) : saved
+        ) { cotangent, needs, node in
+            // When the reverse pass is itself recorded, the rule must see the output connected to
+            // the graph: reattach this node to the saved value (no recomputation, and no
+            // reference from the node to itself).
+            let out = DifferentiationContext.current.isRecording ? saved.settingNode(node) : saved
             return self.pullback(cotangent, inputs: inputs, output: out, needs: needs)
         }
         return output.settingNode(node)

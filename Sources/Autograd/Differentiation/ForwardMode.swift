@@ -13,13 +13,38 @@ public func jvp<Scalar: TensorScalar>(
     at inputs: [Tensor<Scalar>], along tangents: [Tensor<Scalar>],
     of f: ([Tensor<Scalar>]) throws -> [Tensor<Scalar>]
 ) rethrows -> (value: [Tensor<Scalar>], tangent: [Tensor<Scalar>]) {
-    precondition(inputs.count == tangents.count, "jvp: \(tangents.count) tangents for \(inputs.count) inputs")
+    let (values, tangents) = try jvp(at: inputs, alongDirections: [tangents], of: f)
+    return (values, tangents[0])
+}
+
+/// Evaluates `f` at `inputs` and its Jacobian–vector products along several directions at
+/// once: `(f(x), [J_f(x) · v₁, …, J_f(x) · v_k])`, evaluating `f` itself only once.
+///
+/// `directions[d][i]` is the tangent of input `i` in direction `d`; the result's
+/// `tangents[d][j]` is the tangent of output `j` in direction `d`. Each operation's tangent rule
+/// runs once per direction, and operations with a fused rule handle all directions together (a
+/// matrix product with a constant operand multiplies it once by all directions side by side).
+/// This is the Jacobian–matrix product forward-mode hypergradients need for several
+/// hyperparameters.
+/// - Precondition: at least one direction; each has one tangent per input, of its shape.
+/// - Complexity: one evaluation of `f` plus about one per direction.
+@inlinable
+public func jvp<Scalar: TensorScalar>(
+    at inputs: [Tensor<Scalar>], alongDirections directions: [[Tensor<Scalar>]],
+    of f: ([Tensor<Scalar>]) throws -> [Tensor<Scalar>]
+) rethrows -> (value: [Tensor<Scalar>], tangents: [[Tensor<Scalar>]]) {
+    precondition(!directions.isEmpty, "jvp: no directions")
+    for direction in directions {
+        precondition(inputs.count == direction.count, "jvp: \(direction.count) tangents for \(inputs.count) inputs")
+    }
     let level = DifferentiationContext.newLevel()
-    let duals = zip(inputs, tangents).map { x, v in x.addingTangent(v, atLevel: level) }
+    let duals = inputs.indices.map { i in inputs[i].addingTangents(directions.map { $0[i] }, atLevel: level) }
     let outputs = try f(duals)
     let values = outputs.map { $0.removingTangent(atLevel: level) }
-    let outTangents = outputs.map { $0.tangent(atLevel: level) ?? Tensor(zeros: $0.shape) }
-    return (values, outTangents)
+    let tangents = directions.indices.map { d in
+        outputs.map { $0.tangents(atLevel: level)?[d] ?? Tensor(zeros: $0.shape) }
+    }
+    return (values, tangents)
 }
 
 /// Evaluates `f` at `x` and its directional derivative along `v`.

@@ -7,7 +7,7 @@ public struct Primitive<Scalar: TensorScalar>: DifferentiableOperation {
     public typealias PullbackRule =
         @Sendable (Tensor<Scalar>, [Tensor<Scalar>], Tensor<Scalar>, [Bool]) -> [Tensor<Scalar>?]
     public typealias TangentRule = @Sendable ([Tensor<Scalar>?], [Tensor<Scalar>], Tensor<Scalar>) -> Tensor<Scalar>
-    public typealias FusedRule = @Sendable ([Tensor<Scalar>], [Tensor<Scalar>?]) -> (value: Tensor<Scalar>, tangent: Tensor<Scalar>)?
+    public typealias FusedRule = @Sendable ([Tensor<Scalar>], [[Tensor<Scalar>]?]) -> (value: Tensor<Scalar>, tangents: [Tensor<Scalar>])?
 
     public let name: String
     @usableFromInline let valueRule: ValueRule
@@ -20,24 +20,25 @@ public struct Primitive<Scalar: TensorScalar>: DifferentiableOperation {
     ///   - value: the output for plain inputs.
     ///   - pullback: `(cotangent, inputs, output, needs) -> input cotangents`.
     ///   - tangent: `(input tangents or nil, inputs, output) -> output tangent`.
-    ///   - valueAndTangent: optionally, both at once from plain inputs and tangents (see
-    ///     ``DifferentiableOperation/valueAndTangent(_:tangents:)``).
+    ///   - valueAndTangents: optionally, the value and the tangents of all directions at once
+    ///     from plain inputs and tangents (see
+    ///     ``DifferentiableOperation/valueAndTangents(_:tangents:)``).
     @inlinable
     public init(
         _ name: String, value: @escaping ValueRule, pullback: @escaping PullbackRule,
-        tangent: @escaping TangentRule, valueAndTangent: FusedRule? = nil
+        tangent: @escaping TangentRule, valueAndTangents: FusedRule? = nil
     ) {
         self.name = name
         self.valueRule = value
         self.pullbackRule = pullback
         self.tangentRule = tangent
-        self.fusedRule = valueAndTangent
+        self.fusedRule = valueAndTangents
     }
 
     @inlinable
-    public func valueAndTangent(
-        _ inputs: [Tensor<Scalar>], tangents: [Tensor<Scalar>?]
-    ) -> (value: Tensor<Scalar>, tangent: Tensor<Scalar>)? {
+    public func valueAndTangents(
+        _ inputs: [Tensor<Scalar>], tangents: [[Tensor<Scalar>]?]
+    ) -> (value: Tensor<Scalar>, tangents: [Tensor<Scalar>])? {
         fusedRule?(inputs, tangents)
     }
 

@@ -62,7 +62,7 @@ public func valueWithPullback<Scalar: TensorScalar>(
     inner.reverseLevels.append(DifferentiationContext.newLevel())
     inner.isRecording = true
     let leaves = inputs.map { x in
-        x.settingNode(Node<Scalar>(parents: [x.node], shape: x.shape, operation: "input") { g, _ in [g] })
+        x.settingNode(Node<Scalar>(parents: [x.node], shape: x.shape, operation: "input") { g, _, _ in [g] })
     }
     let outputs = try DifferentiationContext.with(inner) { try f(leaves) }
     let pullback = Pullback(

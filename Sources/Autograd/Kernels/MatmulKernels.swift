@@ -19,8 +19,11 @@ public enum MatrixMultiplicationBackend: Sendable, CaseIterable {
 /// skinny kernels or the plain-Swift reference.
 @usableFromInline
 enum MatmulKernels {
-    /// Output columns up to which the skinny kernels beat BLAS.
-    @usableFromInline static let skinnyColumnLimit = 32
+    /// Output columns up to which the skinny kernels beat BLAS (measured on 5000×784 operands:
+    /// 0.88 vs 3.56 ms at 10 columns, 4.4 vs 5.5 ms at 40, 6.3 vs 6.6 ms at 64, even at 100).
+    @usableFromInline static let skinnyColumnLimit = 64
+    /// Columns the skinny kernels produce in one pass over the large operand.
+    @usableFromInline static let skinnyPassColumns = 32
 
     /// `C[m,n] = op(A) · op(B)` where `op(A)` is `m×k` and `op(B)` is `k×n`; `A` is stored as
     /// `m×k` (or `k×m` when transposed) with leading dimension `lda`, likewise `B`.

@@ -105,6 +105,21 @@ enum ReductionKernels {
                     let o = out.baseAddress!
                     o.update(repeating: -.infinity, count: outer * inner)
                     guard n > 0, let s = src.baseAddress else { return }
+                    if inner == 1 {
+                        // Contiguous rows: a branch-free running maximum, NaN checked once per row.
+                        for i in 0..<outer {
+                            let row = s + i * n
+                            var best = row[0]
+                            var sawNaN = false
+                            for r in 0..<n {
+                                let v = row[r]
+                                best = v > best ? v : best
+                                sawNaN = sawNaN || v.isNaN
+                            }
+                            o[i] = sawNaN ? .nan : best
+                        }
+                        return
+                    }
                     for i in 0..<outer {
                         let dst = o + i * inner
                         for r in 0..<n {

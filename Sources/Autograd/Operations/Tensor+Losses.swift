@@ -63,7 +63,10 @@ public func crossEntropy<S: TensorScalar>(
         "crossEntropy",
         value: { z in CrossEntropyKernels.losses(z[0], labels: labels) },
         pullback: { g, z, _, _ in [softmaxCrossEntropyCotangent(logits: z[0], scale: g, labels: labels)] },
-        tangent: { t, z, _ in ((softmax(z[0]) - oneHot) * t[0]!).sum(alongAxis: 1) }
+        tangent: { t, z, _ in ((softmax(z[0]) - oneHot) * t[0]!).sum(alongAxis: 1) },
+        valueAndTangents: { z, t in
+            CrossEntropyKernels.lossesWithTangents(z[0], labels: labels, tangents: t[0] ?? [])
+        }
     ).apply([logits])
     if let weights { losses = losses * weights }
     switch reduction {
@@ -113,10 +116,10 @@ public func softmaxCrossEntropyCotangent<S: TensorScalar>(logits z: Tensor<S>, s
             }
             return result!
         },
-        valueAndTangent: { x, t in
-            let (value, tangent) = CrossEntropyKernels.cotangentWithTangent(
-                x[0], x[1], labels: labels, dz: t[0], dg: t[1])
-            return (value, tangent)
+        valueAndTangents: { x, t in
+            let k = max(t[0]?.count ?? 0, t[1]?.count ?? 0)
+            return CrossEntropyKernels.cotangentWithTangents(
+                x[0], x[1], labels: labels, dz: t[0] ?? [], dg: t[1] ?? [], directions: k)
         }
     ).apply([z, g])
 }
@@ -197,40 +200,73 @@ enum CrossEntropyKernels {
         return (p, Tensor(shape: [n], scalars: dg))
     }
 
-    /// `D = (softmax(z) − y) ⊙ g` and its tangent `gᵢ p ⊙ (ż − ⟨p, ż⟩) + (p − y) ġᵢ` in one pass
-    /// per row (`nil` tangents are zero). `D` is computed with exactly the arithmetic of
-    /// ``logitCotangent(_:labels:scale:)``, so values do not depend on whether tangents are carried.
+    /// `D = (softmax(z) − y) ⊙ g` and, for each direction, its tangent
+    /// `gᵢ p ⊙ (ż − ⟨p, ż⟩) + (p − y) ġᵢ`, in one pass per row (empty tangent lists are zero).
+    /// `D` is computed with exactly the arithmetic of ``logitCotangent(_:labels:scale:)``, so
+    /// values do not depend on whether tangents are carried.
     @inlinable
-    static func cotangentWithTangent<S: TensorScalar>(
-        _ z: Tensor<S>, _ g: Tensor<S>, labels: [Int], dz: Tensor<S>?, dg: Tensor<S>?
-    ) -> (Tensor<S>, Tensor<S>) {
+    static func cotangentWithTangents<S: TensorScalar>(
+        _ z: Tensor<S>, _ g: Tensor<S>, labels: [Int], dz: [Tensor<S>], dg: [Tensor<S>], directions: Int
+    ) -> (value: Tensor<S>, tangents: [Tensor<S>]) {
         let n = z.shape[0], c = z.shape[1]
         var (e, _) = shiftedExp(z)
-        var tangent = Tensor<S>(zeros: z.shape)
-        let dzs = dz?.scalars, dgs = dg?.scalars
+        let tangentBuffers = (0..<directions).map { _ in TensorBuffer<S>(repeating: 0, count: n * c) }
+        let p = UnsafeMutablePointer<S>.allocate(capacity: max(c, 1))
+        defer { p.deallocate() }
+        let dzPointers = dz.map { $0.storage.base }, dgPointers = dg.map { $0.storage.base }
         g.withUnsafeBufferPointer { gs in
-            tangent.withUnsafeMutableBufferPointer { ts in
-                e.withUnsafeMutableBufferPointer { es in
-                    for i in 0..<n {
-                        let row = es.baseAddress! + i * c, trow = ts.baseAddress! + i * c
-                        let sum = ReductionKernels.relaxedSum(row, count: c)
-                        let inverse = 1 / sum
-                        if let dzs {
-                            var pz: S = 0
-                            for j in 0..<c { pz += row[j] * inverse * dzs[i * c + j] }
-                            for j in 0..<c { trow[j] = gs[i] * (row[j] * inverse) * (dzs[i * c + j] - pz) }
+            e.withUnsafeMutableBufferPointer { es in
+                for i in 0..<n {
+                    let row = es.baseAddress! + i * c
+                    let sum = ReductionKernels.relaxedSum(row, count: c)
+                    let inverse = 1 / sum
+                    for j in 0..<c { p[j] = row[j] * inverse }
+                    for d in 0..<directions {
+                        let out = tangentBuffers[d].base + i * c
+                        if !dzPointers.isEmpty {
+                            let dzr = dzPointers[d] + i * c
+                            let pz = ReductionKernels.relaxedDot(UnsafePointer(p), UnsafePointer(dzr), count: c)
+                            for j in 0..<c { out[j] = gs[i] * p[j] * (dzr[j] - pz) }
                         }
-                        if let dgs {
-                            for j in 0..<c { trow[j] += (row[j] * inverse - (j == labels[i] ? 1 : 0)) * dgs[i] }
+                        if !dgPointers.isEmpty {
+                            let dgi = dgPointers[d][i]
+                            for j in 0..<c { out[j] += p[j] * dgi }
+                            out[labels[i]] -= dgi
                         }
-                        let f = gs[i] / sum
-                        for j in 0..<c { row[j] *= f }
-                        row[labels[i]] -= gs[i]
+                    }
+                    let f = gs[i] / sum
+                    for j in 0..<c { row[j] *= f }
+                    row[labels[i]] -= gs[i]
+                }
+            }
+        }
+        return (e, tangentBuffers.map { Tensor(shape: z.shape, storage: $0) })
+    }
+
+    /// The per-example losses and, for each direction `ż`, their tangents
+    /// `Σⱼ softmax(zᵢ)ⱼ żᵢⱼ − żᵢ,yᵢ`, in one pass per row. The losses use exactly the arithmetic
+    /// of ``losses(_:labels:)``.
+    @inlinable
+    static func lossesWithTangents<S: TensorScalar>(_ z: Tensor<S>, labels: [Int], tangents dz: [Tensor<S>]) -> (value: Tensor<S>, tangents: [Tensor<S>]) {
+        let n = z.shape[0], c = z.shape[1]
+        let (e, m) = shiftedExp(z)
+        let values = TensorBuffer<S>(uninitializedCount: n)
+        let tangentBuffers = dz.map { _ in TensorBuffer<S>(uninitializedCount: n) }
+        let dzPointers = dz.map { $0.storage.base }
+        e.withUnsafeBufferPointer { pe in
+            z.withUnsafeBufferPointer { pz in
+                for i in 0..<n {
+                    let row = pe.baseAddress! + i * c
+                    let sum = ReductionKernels.relaxedSum(row, count: c)
+                    values.base[i] = S.log(sum) + m[i] - pz[i * c + labels[i]]
+                    for d in dzPointers.indices {
+                        let dzr = dzPointers[d] + i * c
+                        tangentBuffers[d].base[i] = ReductionKernels.relaxedDot(row, UnsafePointer(dzr), count: c) / sum - dzr[labels[i]]
                     }
                 }
             }
         }
-        return (e, tangent)
+        return (Tensor(shape: [n], storage: values), tangentBuffers.map { Tensor(shape: [n], storage: $0) })
     }
 
     /// `scaleᵢ · (softmax(zᵢ) − onehot(yᵢ))` for every row.

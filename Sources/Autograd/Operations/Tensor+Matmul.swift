@@ -54,24 +54,36 @@ public func matmul<S: TensorScalar>(
                 t[1].map { matmul(x[0], $0, transposeA: transposeA, transposeB: transposeB) },
                 shape: y.shape)
         },
-        valueAndTangent: { x, t in
-            // With one operand constant, the product and its tangent share that operand: stack
-            // the other operand with its tangent and multiply once (one pass over the constant,
-            // which for data matrices is the expensive part).
+        valueAndTangents: { x, t in
+            // With one operand constant, the product and its tangents share that operand: stack
+            // the other operand with its tangents, in groups that one pass of the kernel covers,
+            // so the constant (for data matrices the expensive part to read) is read once per
+            // group instead of once per direction.
             guard batchA.isEmpty else { return nil }
+            let columns = MatmulKernels.skinnyPassColumns
             switch (t[0], t[1]) {
             case (nil, let tb?):
-                let wide = concatenate([x[1], tb], alongAxis: transposeB ? 0 : 1)
-                let both = matmulValue(
-                    x[0], wide, transposeA: transposeA, transposeB: transposeB, m: m, n: 2 * n, k: k,
-                    outShape: [m, 2 * n])
-                return (both.slice(alongAxis: 1, 0..<n), both.slice(alongAxis: 1, n..<(2 * n)))
+                let operands = [x[1]] + tb
+                let group = max(1, columns / max(n, 1))
+                var parts: [Tensor<S>] = []
+                for start in stride(from: 0, to: operands.count, by: group) {
+                    let members = Array(operands[start..<min(operands.count, start + group)])
+                    let wide = members.count == 1 ? members[0] : concatenate(members, alongAxis: transposeB ? 0 : 1)
+                    let all = matmulValue(
+                        x[0], wide, transposeA: transposeA, transposeB: transposeB, m: m, n: members.count * n, k: k,
+                        outShape: [m, members.count * n])
+                    parts += members.count == 1 ? [all] : (0..<members.count).map { all.slice(alongAxis: 1, ($0 * n)..<(($0 + 1) * n)) }
+                }
+                return (parts[0], Array(parts[1...]))
             case (let ta?, nil):
-                let tall = concatenate([x[0], ta], alongAxis: transposeA ? 1 : 0)
-                let both = matmulValue(
-                    tall, x[1], transposeA: transposeA, transposeB: transposeB, m: 2 * m, n: n, k: k,
-                    outShape: [2 * m, n])
-                return (both.slice(alongAxis: 0, 0..<m), both.slice(alongAxis: 0, m..<(2 * m)))
+                // Stacking rows costs no extra pass of the kernel: one product for all.
+                let k2 = ta.count + 1
+                let tall = concatenate([x[0]] + ta, alongAxis: transposeA ? 1 : 0)
+                let all = matmulValue(
+                    tall, x[1], transposeA: transposeA, transposeB: transposeB, m: k2 * m, n: n, k: k,
+                    outShape: [k2 * m, n])
+                let parts = (0..<k2).map { all.slice(alongAxis: 0, ($0 * m)..<(($0 + 1) * m)) }
+                return (parts[0], Array(parts[1...]))
             default:
                 return nil
             }

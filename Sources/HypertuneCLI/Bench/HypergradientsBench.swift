@@ -89,12 +89,19 @@ struct HypergradientsBench: ParsableCommand {
                         ratio_to_peer: peerTimingResults.map { tReverse / $0.hypergradientSeconds }))
         let interval = max(1, Int(Double(T).squareRoot().rounded()))
         var checkpointed: Hypergradient<Float>? = nil
-        let (tCheck, rssCheck) = measure { checkpointed = ReverseHG(checkpointInterval: interval).hypergradient(of: cleaning, at: lambda) }
+        let (tCheck, rssCheck) = measure { checkpointed = ReverseHG(storage: .checkpoints(every: interval)).hypergradient(of: cleaning, at: lambda) }
         rows.append(Row(method: "reverse_checkpointed", T: T, n_hyper: problemData.trainCount, seconds: tCheck, peak_rss_mb: rssCheck,
                         ratio_to_training: tCheck / tTrain, stored_states: checkpointed?.storedStates,
                         state_mb: checkpointed.map { Double($0.storedStates) * stateMB }))
-        if let a = reverseResult, let b = checkpointed {
+        var graphs: Hypergradient<Float>? = nil
+        let (tGraphs, rssGraphs) = measure { graphs = ReverseHG(storage: .stepGraphs).hypergradient(of: cleaning, at: lambda) }
+        rows.append(Row(method: "reverse_step_graphs", T: T, n_hyper: problemData.trainCount, seconds: tGraphs, peak_rss_mb: rssGraphs,
+                        ratio_to_training: tGraphs / tTrain, stored_states: graphs?.storedStates,
+                        peer_seconds: peerTimingResults?.hypergradientSeconds,
+                        ratio_to_peer: peerTimingResults.map { tGraphs / $0.hypergradientSeconds }))
+        if let a = reverseResult, let b = checkpointed, let c = graphs {
             checks["checkpointed_equals_full"] = a.gradient.values[0].scalars == b.gradient.values[0].scalars ? 1 : 0
+            checks["step_graphs_equals_full"] = a.gradient.values[0].scalars == c.gradient.values[0].scalars ? 1 : 0
         }
         checks["state_mb"] = stateMB
         checks["model_full_mb"] = Double(T + 1) * stateMB
@@ -128,15 +135,16 @@ struct HypergradientsBench: ParsableCommand {
                             env: BenchmarkSupport.environment(threads: ComputeThreads.count))
         try BenchmarkSupport.writeJSON(report, to: json)
         var err = FileHandle.standardError
-        print("method                  seconds   ×training  peak RSS MB  stored states  peer s   ratio", to: &err)
+        func cell(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "-" }
+        print("method                   seconds  ×training  peak RSS MB  stored  peer s  ×peer", to: &err)
         for r in rows {
-            print(String(format: "%-22@ %8.4f  %8@  %10.1f  %13@  %6@  %6@",
-                         r.method as NSString, r.seconds,
-                         (r.ratio_to_training.map { String(format: "%.2f", $0) } ?? "-") as NSString,
-                         r.peak_rss_mb,
-                         (r.stored_states.map(String.init) ?? "-") as NSString,
-                         (r.peer_seconds.map { String(format: "%.3f", $0) } ?? "-") as NSString,
-                         (r.ratio_to_peer.map { String(format: "%.2f", $0) } ?? "-") as NSString), to: &err)
+            let columns = [
+                r.method.padding(toLength: 22, withPad: " ", startingAt: 0), String(format: "%9.4f", r.seconds),
+                cell(r.ratio_to_training, "%9.2f").leftPadded(9), String(format: "%11.1f", r.peak_rss_mb),
+                (r.stored_states.map(String.init) ?? "-").leftPadded(6), cell(r.peer_seconds, "%6.3f").leftPadded(6),
+                cell(r.ratio_to_peer, "%5.2f").leftPadded(5),
+            ]
+            print(columns.joined(separator: "  "), to: &err)
         }
         for (k, v) in checks.sorted(by: { $0.key < $1.key }) { print("\(k): \(v)", to: &err) }
     }
@@ -149,6 +157,10 @@ struct HypergradientsBench: ParsableCommand {
         let seconds = BenchmarkSupport.medianSeconds(repetitions: repetitions, warmup: 0, body)
         return (seconds, BenchmarkSupport.currentPeakRSSMegabytes)
     }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }
 
 /// The figures read from a peer's result file.
