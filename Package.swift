@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "Autograd", targets: ["Autograd"]),
         .library(name: "Hypergradients", targets: ["Hypergradients"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
         .executable(name: "hypertune", targets: ["HypertuneCLI"]),
     ],
     dependencies: [
@@ -39,6 +40,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "Datasets",
+            dependencies: ["Autograd", "CZlib"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Hypergradients",
             dependencies: ["Autograd", .product(name: "Numerics", package: "swift-numerics")],
@@ -48,6 +55,7 @@ let package = Package(
             name: "HypertuneCLI",
             dependencies: [
                 "Autograd",
+                "Datasets",
                 "Hypergradients",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Numerics", package: "swift-numerics"),
@@ -62,6 +70,11 @@ let package = Package(
                 .product(name: "Numerics", package: "swift-numerics"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DatasetsTests",
+            dependencies: ["Datasets", "Autograd"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -9,7 +9,7 @@ as_root() {
     fi
 }
 
-REQUIRED_PACKAGES="libopenblas-dev pkg-config"
+REQUIRED_PACKAGES="libopenblas-dev zlib1g-dev pkg-config"
 
 # Installs the missing Debian packages among REQUIRED_PACKAGES (plus any given as arguments).
 ensure_system_packages() {

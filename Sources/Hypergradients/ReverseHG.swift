@@ -11,8 +11,8 @@ import Autograd
 ///
 /// | storage | memory | time (× training) |
 /// |---|---|---|
-/// | ``Storage/states`` | `(T+1)·|s|` | ≈ 3: each step is recomputed once, recorded, in the sweep |
-/// | ``Storage/checkpoints(every:)`` `k` | `(T/k)·|s|` + `k` step graphs | ≈ 3: each segment is recomputed once, recorded |
+/// | ``Storage/states`` | `(T+1)·|s|` + one step graph | ≈ 3: each step is recomputed once, recorded, in the sweep |
+/// | ``Storage/checkpoints(every:)`` `k` | `(T/k + k)·|s|` + one step graph | ≈ 4: segments are also recomputed plainly |
 /// | ``Storage/stepGraphs`` | `T` step graphs | ≈ 2: nothing is recomputed |
 ///
 /// A step graph holds what the step's derivative needs (for softmax regression, the logits and
@@ -25,8 +25,8 @@ public struct ReverseHG: HypergradientMethod {
     public enum Storage: Sendable, Equatable {
         /// Keep the states `s_0 … s_{T−1}`; recompute each step's graph in the sweep.
         case states
-        /// Keep every `k`-th state; recompute each segment of `k` steps once, recording it.
-        /// `k ≈ √T` minimises memory (about `2√T` states and graphs).
+        /// Keep every `k`-th state; recompute each segment of `k` steps from its checkpoint before
+        /// sweeping it. `k ≈ √T` minimises memory (about `2√T` states).
         case checkpoints(every: Int)
         /// Record every step's graph while training; sweep back without recomputation.
         case stepGraphs
@@ -98,20 +98,17 @@ public struct ReverseHG: HypergradientMethod {
         if storage == .stepGraphs {
             while let pullback = graphs.popLast() { sweep(pullback) }
         } else if T > b {
-            // Segments of steps c+1 … c+k, the latest first: record them from their checkpoint,
-            // then sweep their pullbacks back.
+            // Segments of steps c+1 … c+k, the latest first: recompute the segment's states from
+            // its checkpoint, then record and sweep back one step at a time (one step graph alive).
             var c = b + (T - 1 - b) / interval * interval
             while c >= b {
                 let end = min(T - 1, c + interval - 1)
-                var s = checkpoints.removeValue(forKey: c)!
-                var segment: [Pullback<S>] = []
-                for t in c...end {
-                    let (next, pullback) = recordedStep(s, t)
-                    segment.append(pullback)
-                    s = next
+                var states = [checkpoints.removeValue(forKey: c)!]
+                for t in c..<end { states.append(problem.step(states[states.count - 1], lambda, iteration: t + 1)) }
+                peak = max(peak, checkpoints.count + states.count + 1)
+                for t in stride(from: end, through: c, by: -1) {
+                    sweep(recordedStep(states.removeLast(), t).1)
                 }
-                peak = max(peak, checkpoints.count + 1 + segment.count)
-                while let pullback = segment.popLast() { sweep(pullback) }
                 c -= interval
             }
         }

@@ -24,6 +24,8 @@ enum MatmulKernels {
     @usableFromInline static let skinnyColumnLimit = 64
     /// Columns the skinny kernels produce in one pass over the large operand.
     @usableFromInline static let skinnyPassColumns = 32
+    /// Operands up to this size are assumed to stay in the last-level cache between products.
+    @usableFromInline static let cacheResidentBytes = 32 << 20
 
     /// `C[m,n] = op(A) · op(B)` where `op(A)` is `m×k` and `op(B)` is `k×n`; `A` is stored as
     /// `m×k` (or `k×m` when transposed) with leading dimension `lda`, likewise `B`.

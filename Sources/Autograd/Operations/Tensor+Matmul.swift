@@ -60,6 +60,11 @@ public func matmul<S: TensorScalar>(
             // so the constant (for data matrices the expensive part to read) is read once per
             // group instead of once per direction.
             guard batchA.isEmpty else { return nil }
+            // Stacking saves memory traffic, not arithmetic: with the constant operand resident
+            // in cache the kernels are compute-bound and separate products are as fast or faster
+            // (measured: 30 columns at once 3.1 ms, three products of 10 columns 2.6 ms).
+            let constant = t[0] == nil ? x[0] : x[1]
+            guard constant.scalarCount * MemoryLayout<S>.stride > MatmulKernels.cacheResidentBytes else { return nil }
             let columns = MatmulKernels.skinnyPassColumns
             switch (t[0], t[1]) {
             case (nil, let tb?):

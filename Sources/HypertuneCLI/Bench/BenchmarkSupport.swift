@@ -1,4 +1,5 @@
 import Autograd
+import ArgumentParser
 import Foundation
 
 /// Timing and environment helpers shared by the `bench` commands.
@@ -49,24 +50,56 @@ enum BenchmarkSupport {
         #endif
     }
 
-    /// Resets the peak resident set size ("VmHWM") to the current size, on Linux.
-    static func resetPeakRSS() {
+    /// Restarts the peak resident set size (VmHWM) from the current size, on Linux.
+    static func resetPeakResident() {
         #if os(Linux)
         try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
         #endif
     }
 
-    /// The peak resident set size since the last reset, in MiB (VmHWM on Linux).
-    static var currentPeakRSSMegabytes: Double {
+    /// The peak resident set size in MiB since the start or the last reset (VmHWM on Linux).
+    static var peakResidentMegabytes: Double {
         #if os(Linux)
         if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
             for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-                let kb = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Double($0) } ?? 0
-                return kb / 1024
+                return (line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Double($0) } ?? 0) / 1024
             }
         }
         #endif
         return peakRSSMegabytes
+    }
+
+    /// The current resident set size in MiB (VmRSS on Linux).
+    static var residentMegabytes: Double {
+        #if os(Linux)
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
+            for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+                return (line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Double($0) } ?? 0) / 1024
+            }
+        }
+        #endif
+        return 0
+    }
+
+    /// Runs this executable again with `arguments` and returns its standard output; used to
+    /// measure one case's peak memory in a fresh process.
+    static func runSelf(_ arguments: [String]) throws -> String {
+        let process = Process()
+        #if os(Linux)
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        #else
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        #endif
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw ValidationError("memory probe \(arguments.joined(separator: " ")) exited with status \(process.terminationStatus)")
+        }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// The machine and settings a figure was measured with.

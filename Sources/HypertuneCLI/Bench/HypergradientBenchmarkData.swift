@@ -1,4 +1,6 @@
+import Foundation
 import Autograd
+import Datasets
 import Hypergradients
 
 /// The data and bilevel problems of the hypergradient benchmark (BENCHMARKS.md §2).
@@ -23,6 +25,26 @@ struct HypergradientBenchmarkData: Sendable, CustomStringConvertible {
         return HypergradientBenchmarkData(
             xTrain: xt, yTrain: yt, xValidation: xv, yValidation: yv,
             description: "synthetic: 5000 train + 5000 validation examples, 784 features, 10 classes")
+    }
+
+    /// Fashion-MNIST (or MNIST) as in the hyper-cleaning protocol: a seeded permutation of the
+    /// training set gives 5000 training and 5000 validation examples; 2500 training labels are
+    /// replaced by a random different class (`yTrain` holds the noisy labels, `yClean` the
+    /// originals).
+    static func mnistFamily(_ family: MNISTFamily, directory: String?, seed: UInt64) throws -> (HypergradientBenchmarkData, cleanLabels: [Int]) {
+        let dir = try family.directory(explicit: directory)
+        let (train, _) = try family.load(from: dir)
+        let parts = train.split(sizes: [5000, 5000], seed: seed)
+        let (noisy, _) = parts[0].corruptingLabels(count: 2500, seed: seed &+ 1)
+        let data = HypergradientBenchmarkData(
+            xTrain: parts[0].images, yTrain: noisy, xValidation: parts[1].images, yValidation: parts[1].labels,
+            description: "\(family.rawValue) from \(dir.path): 5000 train (2500 labels corrupted) + 5000 validation")
+        return (data, parts[0].labels)
+    }
+
+    /// The same data with other training labels.
+    func withTrainingLabels(_ labels: [Int], description: String) -> HypergradientBenchmarkData {
+        HypergradientBenchmarkData(xTrain: xTrain, yTrain: labels, xValidation: xValidation, yValidation: yValidation, description: description)
     }
 
     /// Softmax regression from zero weights, full-batch gradient descent at 0.1 on `Σ λᵢ CEᵢ / n`,
