@@ -50,57 +50,33 @@ public struct GradientDescent<Scalar: TensorScalar>: DifferentiableOptimizer {
     }
 }
 
-/// Heavy-ball momentum, the "GDM" of Franceschi et al. (2017):
-/// `v ← μ v + ∇J`, `w ← w − η v`.
+/// Momentum SGD: heavy ball, the "GDM" of Franceschi et al. (2017), `v ← μ v + ∇J`,
+/// `w ← w − η v`; or, with `nesterov`, Nesterov momentum in the form of Sutskever et al. (2013)
+/// as implemented by PyTorch, `v ← μ v + ∇J`, `w ← w − η (∇J + μ v)`.
 public struct HeavyBall<Scalar: TensorScalar>: DifferentiableOptimizer {
     public var learningRate: OptimizerSetting<Scalar>
     public var momentum: OptimizerSetting<Scalar>
+    public var nesterov: Bool
 
-    public init(learningRate: OptimizerSetting<Scalar>, momentum: OptimizerSetting<Scalar>) {
+    public init(learningRate: OptimizerSetting<Scalar>, momentum: OptimizerSetting<Scalar>, nesterov: Bool = false) {
         self.learningRate = learningRate
         self.momentum = momentum
+        self.nesterov = nesterov
     }
 
     @inlinable
-
     public var slotsPerWeight: Int { 1 }
 
     @inlinable
-
     public func step(
         weights: [Tensor<Scalar>], slots: [Tensor<Scalar>], gradients: [Tensor<Scalar>],
         hyperparameters: Hyperparameters<Scalar>, iteration: Int
     ) -> (weights: [Tensor<Scalar>], slots: [Tensor<Scalar>]) {
         let eta = learningRate.value(hyperparameters), mu = momentum.value(hyperparameters)
         let velocities = zip(slots, gradients).map { mu * $0 + $1 }
-        return (zip(weights, velocities).map { $0 - eta * $1 }, velocities)
-    }
-}
-
-/// Nesterov momentum in the form of Sutskever et al. (2013) as implemented by PyTorch:
-/// `v ← μ v + ∇J`, `w ← w − η (∇J + μ v)`.
-public struct Nesterov<Scalar: TensorScalar>: DifferentiableOptimizer {
-    public var learningRate: OptimizerSetting<Scalar>
-    public var momentum: OptimizerSetting<Scalar>
-
-    public init(learningRate: OptimizerSetting<Scalar>, momentum: OptimizerSetting<Scalar>) {
-        self.learningRate = learningRate
-        self.momentum = momentum
-    }
-
-    @inlinable
-
-    public var slotsPerWeight: Int { 1 }
-
-    @inlinable
-
-    public func step(
-        weights: [Tensor<Scalar>], slots: [Tensor<Scalar>], gradients: [Tensor<Scalar>],
-        hyperparameters: Hyperparameters<Scalar>, iteration: Int
-    ) -> (weights: [Tensor<Scalar>], slots: [Tensor<Scalar>]) {
-        let eta = learningRate.value(hyperparameters), mu = momentum.value(hyperparameters)
-        let velocities = zip(slots, gradients).map { mu * $0 + $1 }
-        let updated = weights.indices.map { i in weights[i] - eta * (gradients[i] + mu * velocities[i]) }
+        let updated = weights.indices.map { i in
+            weights[i] - eta * (nesterov ? gradients[i] + mu * velocities[i] : velocities[i])
+        }
         return (updated, velocities)
     }
 }

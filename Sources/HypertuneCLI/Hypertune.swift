@@ -15,3 +15,10 @@ struct Bench: ParsableCommand {
         abstract: "Run a benchmark and write its results as JSON (schemas in BENCHMARKS.md).",
         subcommands: [AutogradBench.self, HypergradientsBench.self])
 }
+
+/// A failure while a command runs (as opposed to invalid arguments): printed as `Error: …`
+/// without the usage text.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -67,7 +67,7 @@ enum TestProblems {
                  hyperparameters(optimizerHyperparameters: ["logLearningRate": Double.log(0.3), "momentum": 0.6]))
             }),
             ("Nesterov", { steps in
-                (BilevelProblemBox(problem(Nesterov(learningRate: .hyperparameter("learningRate"), momentum: .sigmoid("logitMomentum")), steps: steps)),
+                (BilevelProblemBox(problem(HeavyBall(learningRate: .hyperparameter("learningRate"), momentum: .sigmoid("logitMomentum"), nesterov: true), steps: steps)),
                  hyperparameters(optimizerHyperparameters: ["learningRate": 0.3, "logitMomentum": 0.2]))
             }),
             ("Adam", { steps in

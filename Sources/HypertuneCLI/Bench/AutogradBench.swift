@@ -13,14 +13,7 @@ struct AutogradBench: ParsableCommand {
         commandName: "autograd",
         abstract: "Benchmark the tensor and automatic-differentiation engine.")
 
-    @Option(help: "Write the results as JSON to this file ('-' for standard output).")
-    var json: String = "-"
-
-    @Option(help: "Timed repetitions per case (the median is reported).")
-    var repetitions: Int = 10
-
-    @Option(help: "Threads for the engine's own kernels (default: HYPERTUNE_NUM_THREADS, OPENBLAS_NUM_THREADS or all cores).")
-    var threads: Int?
+    @OptionGroup var options: BenchmarkOptions
 
     @Option(help: "A peer result file in the same schema (e.g. from peers/hg_jax.py --part autograd) to compare against.")
     var peer: String?
@@ -53,26 +46,24 @@ struct AutogradBench: ParsableCommand {
     }
 
     func validate() throws {
-        guard repetitions > 0 else { throw ValidationError("--repetitions must be positive, got \(repetitions)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     func run() throws {
-        if let threads { ComputeThreads.count = threads }
+        options.apply()
         var peerRows: [Row]? = nil
         if let peer {
             guard let data = FileManager.default.contents(atPath: peer) else {
-                throw ValidationError("cannot read the peer result file \(peer)")
+                throw CLIError("cannot read the peer result file \(peer)")
             }
             do {
                 peerRows = try JSONDecoder().decode(PeerReport.self, from: data).rows
             } catch {
-                throw ValidationError("\(peer) is not a benchmark result with rows of {case, seconds}: \(error)")
+                throw CLIError("\(peer) is not a benchmark result with rows of {case, seconds}: \(error)")
             }
         }
         var rows: [Row] = []
         var checks: [String: Double] = [:]
-        let reps = repetitions
+        let reps = options.repetitions
 
         var g = SeededGenerator(seed: 0)
         // Recording cost per operation on tiny tensors: a chain of 2000 operations on 8 elements,
@@ -148,7 +139,7 @@ struct AutogradBench: ParsableCommand {
                 return Comparison(case: row.case, hypertune_seconds: row.seconds, peer_seconds: p.seconds, ratio: row.seconds / p.seconds)
             }
         }
-        try BenchmarkSupport.writeJSON(report, to: json)
+        try BenchmarkSupport.writeJSON(report, to: options.json)
         printSummary(report)
     }
 

@@ -1,6 +1,28 @@
-import Autograd
 import ArgumentParser
+import Autograd
 import Foundation
+
+/// The options every `bench` command takes.
+struct BenchmarkOptions: ParsableArguments {
+    @Option(help: "Write the results as JSON to this file ('-' for standard output).")
+    var json: String = "-"
+
+    @Option(help: "Timed repetitions per case (the median is reported).")
+    var repetitions: Int = 10
+
+    @Option(help: "Threads for the engine's own kernels (default: HYPERTUNE_NUM_THREADS, OPENBLAS_NUM_THREADS or all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        guard repetitions > 0 else { throw ValidationError("--repetitions must be positive, got \(repetitions)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    /// Applies `--threads`.
+    func apply() {
+        if let threads { ComputeThreads.count = threads }
+    }
+}
 
 /// Timing and environment helpers shared by the `bench` commands.
 enum BenchmarkSupport {
@@ -97,7 +119,7 @@ enum BenchmarkSupport {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw ValidationError("memory probe \(arguments.joined(separator: " ")) exited with status \(process.terminationStatus)")
+            throw CLIError("memory probe \(arguments.joined(separator: " ")) exited with status \(process.terminationStatus)")
         }
         return String(decoding: data, as: UTF8.self)
     }

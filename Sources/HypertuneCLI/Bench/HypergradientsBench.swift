@@ -19,17 +19,10 @@ struct HypergradientsBench: ParsableCommand {
         commandName: "hypergradients",
         abstract: "Benchmark forward and reverse hypergradients against plain training.")
 
-    @Option(help: "Write the results as JSON to this file ('-' for standard output).")
-    var json: String = "-"
-
-    @Option(help: "Timed repetitions per case (the median is reported).")
-    var repetitions: Int = 3
+    @OptionGroup var options: BenchmarkOptions
 
     @Option(help: "Training steps T.")
     var steps: Int = 100
-
-    @Option(help: "Threads for the engine's own kernels (default: HYPERTUNE_NUM_THREADS, OPENBLAS_NUM_THREADS or all cores).")
-    var threads: Int?
 
     @Option(help: "Directory of Fashion-MNIST's IDX files (default: FASHION_MNIST_DIR, then the Debian package's directory); synthetic data of the same shape when absent.")
     var dataDir: String?
@@ -47,9 +40,7 @@ struct HypergradientsBench: ParsableCommand {
     var peerForward: String?
 
     func validate() throws {
-        guard repetitions > 0 else { throw ValidationError("--repetitions must be positive, got \(repetitions)") }
         guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     struct Row: Codable {
@@ -77,7 +68,7 @@ struct HypergradientsBench: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { ComputeThreads.count = threads }
+        options.apply()
         // Real data when available (noisy labels for the cleaning problem, clean ones for forward
         // mode, as the peer does); otherwise synthetic data of the same shape.
         var problemData = HypergradientBenchmarkData.synthetic(seed: 0)
@@ -88,7 +79,7 @@ struct HypergradientsBench: ParsableCommand {
                 problemData = data
                 forwardData = data.withTrainingLabels(clean, description: data.description)
             } catch let error as DatasetError {
-                if dataDir != nil { throw ValidationError(error.description) }
+                if dataDir != nil { throw CLIError(error.description) }
                 FileHandle.standardError.write(Data("Fashion-MNIST not found (\(error.description)); using synthetic data\n".utf8))
             }
         }
@@ -168,7 +159,7 @@ struct HypergradientsBench: ParsableCommand {
         }
         let report = Report(data: problemData.description, rows: rows, checks: checks,
                             env: BenchmarkSupport.environment(threads: ComputeThreads.count))
-        try BenchmarkSupport.writeJSON(report, to: json)
+        try BenchmarkSupport.writeJSON(report, to: options.json)
         var err = FileHandle.standardError
         func cell(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "-" }
         print("method                   seconds  ×training  peak RSS MB (over data)  stored  peer s  ×peer", to: &err)
@@ -188,13 +179,13 @@ struct HypergradientsBench: ParsableCommand {
     /// (MiB, in total and above the data) of a fresh process running the case once.
     func measure(_ name: String, _ body: () -> Void) throws -> (Double, Double, Double) {
         body()  // warm-up
-        let seconds = BenchmarkSupport.medianSeconds(repetitions: repetitions, warmup: 0, body)
+        let seconds = BenchmarkSupport.medianSeconds(repetitions: options.repetitions, warmup: 0, body)
         var arguments = ["bench", "hypergradients", "--memory-probe", name, "--steps", String(steps), "--json", "/dev/null"]
         if let dataDir { arguments += ["--data-dir", dataDir] }
         if synthetic { arguments.append("--synthetic") }
-        if let threads { arguments += ["--threads", String(threads)] }
+        if let threads = options.threads { arguments += ["--threads", String(threads)] }
         let fields = try BenchmarkSupport.runSelf(arguments).split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
-        guard fields.count == 2 else { throw ValidationError("memory probe for \(name) printed no figures") }
+        guard fields.count == 2 else { throw CLIError("memory probe for \(name) printed no figures") }
         return (seconds, fields[1], fields[1] - fields[0])
     }
 
@@ -213,7 +204,7 @@ struct HypergradientsBench: ParsableCommand {
         case "train_only_heavy_ball": _ = heavyBall.train(h0)
         case "forward": _ = ForwardHG().hypergradient(of: heavyBall, at: h0)
         case "reverse_heavy_ball": _ = ReverseHG().hypergradient(of: heavyBall, at: h0)
-        default: throw ValidationError("unknown case \(name)")
+        default: throw CLIError("unknown case \(name)")
         }
     }
 }
@@ -230,13 +221,13 @@ struct PeerResults {
         guard let data = FileManager.default.contents(atPath: path),
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let results = object["results"] as? [String: Any]
-        else { throw ValidationError("\(path) is not a peer result file with a \"results\" object") }
+        else { throw CLIError("\(path) is not a peer result file with a \"results\" object") }
         var p = PeerResults()
         func number(_ keys: [String]) throws -> Double {
             var v: Any? = results
             for k in keys { v = (v as? [String: Any])?[k] }
             guard let d = v as? Double else {
-                throw ValidationError("\(path): no number at results.\(keys.joined(separator: ".")) (is it the '\(part)' part?)")
+                throw CLIError("\(path): no number at results.\(keys.joined(separator: ".")) (is it the '\(part)' part?)")
             }
             return d
         }
