@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Autograd", targets: ["Autograd"]),
         .library(name: "Hypergradients", targets: ["Hypergradients"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "HypertuneCharts", targets: ["HypertuneCharts"]),
         .executable(name: "hypertune", targets: ["HypertuneCLI"]),
     ],
     dependencies: [
@@ -46,6 +47,12 @@ let package = Package(
             dependencies: ["Autograd", "CZlib"],
             swiftSettings: swiftSettings
         ),
+        .target(name: "HypertuneCharts", swiftSettings: swiftSettings),
+        .target(
+            name: "HypertuneExperiments",
+            dependencies: ["Autograd", "Datasets", "Hypergradients", "HypertuneCharts"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Hypergradients",
             dependencies: ["Autograd", .product(name: "Numerics", package: "swift-numerics")],
@@ -57,6 +64,7 @@ let package = Package(
                 "Autograd",
                 "Datasets",
                 "Hypergradients",
+                "HypertuneExperiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Numerics", package: "swift-numerics"),
             ],
@@ -75,6 +83,16 @@ let package = Package(
         .testTarget(
             name: "DatasetsTests",
             dependencies: ["Datasets", "Autograd"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HypertuneChartsTests",
+            dependencies: ["HypertuneCharts"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HypertuneExperimentsTests",
+            dependencies: ["HypertuneExperiments", "Datasets", "Autograd"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

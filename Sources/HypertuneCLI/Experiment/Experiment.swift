@@ -1,0 +1,113 @@
+import ArgumentParser
+import Autograd
+import Datasets
+import Foundation
+import HypertuneExperiments
+
+/// `hypertune experiment …`: reproductions of the paper's experiments.
+struct Experiment: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Reproduce the experiments of Franceschi et al. (2017).",
+        subcommands: [HyperCleaningCommand.self])
+}
+
+/// `hypertune experiment hyper-cleaning`: the data hyper-cleaning table.
+struct HyperCleaningCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hyper-cleaning",
+        abstract: "Learn one weight per training example to find corrupted labels (data hyper-cleaning).",
+        discussion: """
+            5000 training examples with 2500 labels replaced by a random other class, 5000 clean \
+            validation examples, the test set; softmax regression; REVERSE-HG on the 5000 weights, \
+            Adam steps projected onto {0 ≤ λ ≤ 1, Σλ ≤ R}; final models trained on train ∪ validation.
+            """)
+
+    @Option(help: "Dataset: fashion-mnist or mnist.")
+    var dataset: String = "fashion-mnist"
+
+    @Option(help: "Directory of the dataset's IDX files (default: FASHION_MNIST_DIR / MNIST_DIR, then /usr/share/datasets/<dataset>).")
+    var dataDir: String?
+
+    @Option(help: "Write the results as JSON to this file.")
+    var json: String
+
+    @Option(help: "Write the chart (λ per budget, F1 over hyper-iterations) as SVG to this file (default: the JSON path with .svg).")
+    var svg: String?
+
+    @Option(help: "Budgets R, comma-separated.")
+    var budgets: String = "1000,1500,2000,2500"
+
+    @Option(help: "Hyper-iterations per budget.")
+    var hyperIterations: Int = 100
+
+    @Option(help: "Inner gradient-descent steps T.")
+    var innerSteps: Int = 100
+
+    @Option(help: "Steps of the final models.")
+    var finalSteps: Int = 1000
+
+    @Option(help: "Seed of the split and the label corruption.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Threads for the engine's own kernels.")
+    var threads: Int?
+
+    func validate() throws {
+        guard MNISTFamily(rawValue: dataset) != nil else {
+            throw ValidationError("--dataset must be one of \(MNISTFamily.allCases.map(\.rawValue).joined(separator: ", ")), got \(dataset)")
+        }
+        guard let values = parsedBudgets, !values.isEmpty, values.allSatisfy({ $0 > 0 && $0 <= 5000 }) else {
+            throw ValidationError("--budgets must be comma-separated integers in 1…5000, got \(budgets)")
+        }
+        guard hyperIterations > 0, innerSteps > 0, finalSteps > 0 else {
+            throw ValidationError("--hyper-iterations, --inner-steps and --final-steps must be positive")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    var parsedBudgets: [Int]? {
+        let parts = budgets.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return parts.contains(where: { $0 == nil }) ? nil : parts.compactMap { $0 }
+    }
+
+    func run() throws {
+        if let threads { ComputeThreads.count = threads }
+        var err = FileHandle.standardError
+        let family = MNISTFamily(rawValue: dataset)!
+        let data: HyperCleaningData
+        do {
+            data = try HyperCleaningData.load(family, directory: dataDir, seed: seed)
+        } catch {
+            throw CLIError(error.description)
+        }
+        var configuration = HyperCleaningConfiguration()
+        configuration.budgets = parsedBudgets!
+        configuration.hyperIterations = hyperIterations
+        configuration.innerSteps = innerSteps
+        configuration.finalSteps = finalSteps
+        configuration.seed = seed
+        print("Data hyper-cleaning on \(data.description)", to: &err)
+        print(String(format: "T = %d inner steps at %.2f·n/R, %d hyper-iterations of Adam (step %.2f·R/n) per budget, flag λ < %g, final models %d steps at %.2f",
+                     innerSteps, configuration.innerLearningRate, hyperIterations, configuration.outerStepFraction,
+                     configuration.flagThreshold, finalSteps, configuration.finalLearningRate), to: &err)
+        let result = try HyperCleaningExperiment(configuration: configuration).run(data) { event in
+            switch event {
+            case let .hyperIteration(budget, iteration, total, loss, score):
+                let line = String(format: "\rR=%d  hyper-iteration %d/%d  validation loss %.4f  F1 %.3f  flagged %d   ", budget, iteration, total, loss, score.f1, score.flagged)
+                FileHandle.standardError.write(Data(line.utf8))
+                if iteration == total { FileHandle.standardError.write(Data("\n".utf8)) }
+            case let .finalModel(name):
+                FileHandle.standardError.write(Data("training the final \(name) model\n".utf8))
+            }
+        }
+        try BenchmarkSupport.writeJSON(result, to: json)
+        let svgPath = svg ?? (json.hasSuffix(".json") ? String(json.dropLast(5)) : json) + ".svg"
+        do {
+            try HyperCleaningReport.chart(result).write(toFile: svgPath, atomically: true, encoding: .utf8)
+        } catch {
+            throw CLIError("cannot write the chart to \(svgPath): \(error.localizedDescription)")
+        }
+        print(HyperCleaningReport.table(result))
+        print("JSON: \(json)   chart: \(svgPath)")
+    }
+}
