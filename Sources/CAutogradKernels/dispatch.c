@@ -17,6 +17,12 @@ typedef void (*ag_dgemm_fn)(int, int, int, const double *, int, const double *, 
                             int, int);
 typedef void (*ag_vexpf_fn)(size_t, const float *, float *);
 typedef void (*ag_vexp_fn)(size_t, const double *, double *);
+typedef void (*ag_quadratic_fn)(size_t, size_t, const double *, const double *, const double *,
+                                size_t, const double *, double *);
+typedef void (*ag_quadratic_batch_fn)(size_t, size_t, const double *, const double *,
+                                      const double *, size_t, size_t, const double *, double *,
+                                      size_t);
+typedef double (*ag_logsumexp_fn)(size_t, const double *, const double *, double);
 
 typedef struct {
     const char *name;
@@ -24,6 +30,9 @@ typedef struct {
     ag_dgemm_fn dnn, dtn;
     ag_vexpf_fn vexpf;
     ag_vexp_fn vexp;
+    ag_quadratic_fn dquadratic;
+    ag_quadratic_batch_fn dquadratic_batch;
+    ag_logsumexp_fn dlogsumexp;
 } ag_table;
 
 #define AG_TABLE(isa, label)                                                                       \
@@ -33,7 +42,10 @@ typedef struct {
      ag_dgemm_nn_skinny_##isa,                                                                     \
      ag_dgemm_tn_skinny_##isa,                                                                     \
      ag_vexpf_##isa,                                                                               \
-     ag_vexp_##isa}
+     ag_vexp_##isa,                                                                                \
+     ag_dquadratic_terms_##isa,                                                                    \
+     ag_dquadratic_terms_batch_##isa,                                                              \
+     ag_dlogsumexp_##isa}
 
 #if defined(__x86_64__)
 static const ag_table ag_tables[] = {
@@ -123,3 +135,15 @@ void ag_dgemm_tn_skinny(int m, int n, int k, const double *A, int lda, const dou
 }
 void ag_vexpf(size_t n, const float *x, float *y) { ag_table_get()->vexpf(n, x, y); }
 void ag_vexp(size_t n, const double *x, double *y) { ag_table_get()->vexp(n, x, y); }
+void ag_dquadratic_terms(size_t K, size_t C, const double *base, const double *mu,
+                         const double *curv, size_t ld, const double *y, double *t) {
+    ag_table_get()->dquadratic(K, C, base, mu, curv, ld, y, t);
+}
+void ag_dquadratic_terms_batch(size_t K, size_t C, const double *base, const double *mu,
+                               const double *curv, size_t ld, size_t P, const double *y,
+                               double *t, size_t ldt) {
+    ag_table_get()->dquadratic_batch(K, C, base, mu, curv, ld, P, y, t, ldt);
+}
+double ag_dlogsumexp(size_t K, const double *t, const double *w, double cutoff) {
+    return ag_table_get()->dlogsumexp(K, t, w, cutoff);
+}

@@ -24,7 +24,13 @@
     void ag_dgemm_tn_skinny_##isa(int m, int n, int k, const double *A, int lda, const double *B, \
                                   int ldb, double *C, int ldc, int accumulate);                   \
     void ag_vexpf_##isa(size_t n, const float *x, float *y);                                      \
-    void ag_vexp_##isa(size_t n, const double *x, double *y);
+    void ag_vexp_##isa(size_t n, const double *x, double *y);                                     \
+    void ag_dquadratic_terms_##isa(size_t K, size_t C, const double *base, const double *mu,      \
+                                   const double *curv, size_t ld, const double *y, double *t);    \
+    void ag_dquadratic_terms_batch_##isa(size_t K, size_t C, const double *base, const double *mu, \
+                                         const double *curv, size_t ld, size_t P, const double *y, \
+                                         double *t, size_t ldt);                                  \
+    double ag_dlogsumexp_##isa(size_t K, const double *t, const double *w, double cutoff);
 
 #if defined(__x86_64__)
 AG_DECLARE_ISA(avx512)

@@ -128,6 +128,126 @@ AG_ATTR void AG_CAT2(AG_CAT2(ag, AG_EXPNAME), AG_ISA)(size_t n, const AG_T *x, A
     }
 }
 
+#if AG_ESIZE == 8
+// t[k] = base[k] + sum_c curv[c*ld + k] * (y[c] - mu[c*ld + k])^2 for k < K (base = NULL: 0):
+// the exponents of a mixture of products of Gaussians at one point. One pass over K per point,
+// all C dimensions accumulated in registers.
+AG_ATTR void AG_CAT2(ag_dquadratic_terms, AG_ISA)(size_t K, size_t C, const double *base,
+                                                  const double *mu, const double *curv, size_t ld,
+                                                  const double *y, double *t) {
+    size_t k = 0;
+    for (; k + VL <= K; k += VL) {
+        V acc = base ? *(const VU *)(base + k) : F(xsplat)(0);
+        for (size_t c = 0; c < C; c++) {
+            const V u = F(xsplat)(y[c]) - *(const VU *)(mu + c * ld + k);
+            acc = F(xfma)(*(const VU *)(curv + c * ld + k) * u, u, acc);
+        }
+        *(VU *)(t + k) = acc;
+    }
+    for (; k < K; k++) {
+        double acc = base ? base[k] : 0;
+        for (size_t c = 0; c < C; c++) {
+            const double u = y[c] - mu[c * ld + k];
+            acc += curv[c * ld + k] * u * u;
+        }
+        t[k] = acc;
+    }
+}
+
+// The same for P points at once (y row-major P x C, t row-major P x ldt): the means and
+// curvatures are loaded once per vector of kernels for up to four points, so a mixture larger
+// than the L1 cache streams through it a quarter as often.
+AG_ATTR void AG_CAT2(ag_dquadratic_terms_batch, AG_ISA)(size_t K, size_t C, const double *base,
+                                                        const double *mu, const double *curv,
+                                                        size_t ld, size_t P, const double *y,
+                                                        double *t, size_t ldt) {
+    size_t p = 0;
+    for (; p + 4 <= P; p += 4) {
+        const double *y0 = y + p * C, *y1 = y0 + C, *y2 = y1 + C, *y3 = y2 + C;
+        double *t0 = t + p * ldt, *t1 = t0 + ldt, *t2 = t1 + ldt, *t3 = t2 + ldt;
+        size_t k = 0;
+        for (; k + VL <= K; k += VL) {
+            const V b = base ? *(const VU *)(base + k) : F(xsplat)(0);
+            V a0 = b, a1 = b, a2 = b, a3 = b;
+            for (size_t c = 0; c < C; c++) {
+                const V m = *(const VU *)(mu + c * ld + k), q = *(const VU *)(curv + c * ld + k);
+                const V u0 = F(xsplat)(y0[c]) - m, u1 = F(xsplat)(y1[c]) - m;
+                const V u2 = F(xsplat)(y2[c]) - m, u3 = F(xsplat)(y3[c]) - m;
+                a0 = F(xfma)(q * u0, u0, a0);
+                a1 = F(xfma)(q * u1, u1, a1);
+                a2 = F(xfma)(q * u2, u2, a2);
+                a3 = F(xfma)(q * u3, u3, a3);
+            }
+            *(VU *)(t0 + k) = a0;
+            *(VU *)(t1 + k) = a1;
+            *(VU *)(t2 + k) = a2;
+            *(VU *)(t3 + k) = a3;
+        }
+        if (k < K) {
+            for (size_t j = 0; j < 4; j++) {
+                const double *yj = y + (p + j) * C;
+                double *tj = t + (p + j) * ldt;
+                for (size_t kk = k; kk < K; kk++) {
+                    double acc = base ? base[kk] : 0;
+                    for (size_t c = 0; c < C; c++) {
+                        const double u = yj[c] - mu[c * ld + kk];
+                        acc += curv[c * ld + kk] * u * u;
+                    }
+                    tj[kk] = acc;
+                }
+            }
+        }
+    }
+    for (; p < P; p++) AG_CAT2(ag_dquadratic_terms, AG_ISA)(K, C, base, mu, curv, ld, y + p * C, t + p * ldt);
+}
+
+// log sum_k w[k] exp(t[k]) for k < K (w = NULL: all ones), shifted by the maximum m of t so
+// nothing overflows; -inf for K = 0 or when every term is -inf, NaN when one is NaN (the sum
+// carries it). Terms with t[k] < m - cutoff are left out, and with them their exponentials: the
+// caller picks cutoff so that they cannot matter (see autograd_kernels.h). t and w are read only.
+AG_ATTR double AG_CAT2(ag_dlogsumexp, AG_ISA)(size_t K, const double *t, const double *w, double cutoff) {
+    double m = -__builtin_inf();
+    size_t k = 0;
+    V mv = F(xsplat)(-__builtin_inf());
+    for (; k + VL <= K; k += VL) {
+        const V v = *(const VU *)(t + k);
+        mv = F(xselect)(v > mv, v, mv);
+    }
+    for (size_t j = 0; j < VL; j++) m = mv[j] > m ? mv[j] : m;
+    for (; k < K; k++) m = t[k] > m ? t[k] : m;
+    if (!(m > -__builtin_inf())) { // every term -inf (or NaN, which the maximum skipped)
+        for (size_t j = 0; j < K; j++)
+            if (t[j] != t[j]) return t[j];
+        return m;
+    }
+    if (m == __builtin_inf()) return m;
+    V sv = F(xsplat)(0);
+    const V mm = F(xsplat)(m), low = F(xsplat)(-cutoff), zero = F(xsplat)(0);
+    for (k = 0; k + VL <= K; k += VL) {
+        const V d = *(const VU *)(t + k) - mm;
+        const IV keep = ~(d < low); // NaN is kept, so it reaches the sum
+#if defined(__has_builtin) && __has_builtin(__builtin_reduce_or)
+        if (!__builtin_reduce_or(keep)) continue;
+#else
+        AG_IT any = 0;
+        for (size_t j = 0; j < VL; j++) any |= keep[j];
+        if (!any) continue;
+#endif
+        const V e = F(xselect)(keep, F(xexp)(d), zero);
+        sv = w ? F(xfma)(*(const VU *)(w + k), e, sv) : sv + e;
+    }
+    double s = 0;
+    for (size_t j = 0; j < VL; j++) s += sv[j];
+    if (k < K) {
+        V v = F(xsplat)(-__builtin_inf());
+        for (size_t j = 0; k + j < K; j++) v[j] = t[k + j] - m;
+        v = F(xexp)(v);
+        for (size_t j = 0; k + j < K; j++) s += w ? w[k + j] * v[j] : v[j];
+    }
+    return m + __builtin_log(s);
+}
+#endif
+
 #undef VL
 #undef F
 #undef V

@@ -40,7 +40,69 @@ struct KernelInstructionSetTests {
                 exit(1)
             }
         }
+        if let problem = checkMixtureKernels(&g) {
+            print("\(isa) \(problem)")
+            exit(1)
+        }
         exit(0)
+    }
+
+    /// The mixture kernels (`ag_dquadratic_terms`, its batch form, `ag_dlogsumexp`) against
+    /// plain loops in Double: shapes with tails, a base or none, weights or none, the cutoff, and
+    /// the special values. Returns the first disagreement.
+    static func checkMixtureKernels(_ g: inout SeededGenerator) -> String? {
+        for (K, C) in [(1, 1), (7, 3), (8, 6), (37, 2), (1000, 6), (129, 10)] {
+            let ld = K + 3
+            func random(_ n: Int, _ lo: Double, _ hi: Double) -> [Double] { (0..<n).map { _ in lo + (hi - lo) * g.nextUnit() } }
+            let mu = random(C * ld, -1, 1), curv = random(C * ld, -50, -0.1), base = random(K, -3, 0)
+            for P in [1, 3, 4, 9] {
+                let y = random(P * C, -1, 1)
+                for useBase in [false, true] {
+                    var expected = [Double](repeating: 0, count: P * K)
+                    for p in 0..<P {
+                        for k in 0..<K {
+                            var acc = useBase ? base[k] : 0
+                            for c in 0..<C {
+                                let u = y[p * C + c] - mu[c * ld + k]
+                                acc += curv[c * ld + k] * u * u
+                            }
+                            expected[p * K + k] = acc
+                        }
+                    }
+                    var batch = [Double](repeating: .nan, count: P * K), single = [Double](repeating: .nan, count: K)
+                    ag_dquadratic_terms_batch(K, C, useBase ? base : nil, mu, curv, ld, P, y, &batch, K)
+                    for p in 0..<P {
+                        y.withUnsafeBufferPointer { yp in ag_dquadratic_terms(K, C, useBase ? base : nil, mu, curv, ld, yp.baseAddress! + p * C, &single) }
+                        for k in 0..<K {
+                            let e = expected[p * K + k], tolerance = 1e-13 * (1 + Swift.abs(e))
+                            if Swift.abs(single[k] - e) > tolerance || Swift.abs(batch[p * K + k] - e) > tolerance {
+                                return "quadratic K=\(K) C=\(C) P=\(P) k=\(k): \(single[k]), \(batch[p * K + k]) vs \(e)"
+                            }
+                        }
+                    }
+                }
+            }
+            // log-sum-exp over the terms of one point, with and without weights and cutoff.
+            let t = random(K, -300, 5), w = random(K, 0.01, 3)
+            for weighted in [false, true] {
+                let m = t.max()!
+                let exact = m + Foundation.log(zip(t, w).reduce(0) { $0 + (weighted ? $1.1 : 1) * Foundation.exp($1.0 - m) })
+                let spread = weighted ? Foundation.log(w.max()! / w.min()!) : 0
+                for cutoff in [Double.infinity, 60 + Foundation.log(Double(K)) + spread] {
+                    let got = ag_dlogsumexp(K, t, weighted ? w : nil, cutoff)
+                    if Swift.abs(got - exact) > 1e-13 * (1 + Swift.abs(exact)) { return "logsumexp K=\(K) weighted=\(weighted) cutoff=\(cutoff): \(got) vs \(exact)" }
+                }
+            }
+        }
+        // Special values: an empty sum, all −∞, a +∞ term, a NaN term (also below the cutoff).
+        let cases: [([Double], Double)] = [([], -.infinity), ([-.infinity, -.infinity], -.infinity), ([0, .infinity, 1], .infinity)]
+        for (t, expected) in cases where ag_dlogsumexp(t.count, t, nil, .infinity) != expected {
+            return "logsumexp of \(t) is \(ag_dlogsumexp(t.count, t, nil, .infinity)), expected \(expected)"
+        }
+        for t in [[0, .nan, 1], [Double](repeating: 0, count: 11) + [.nan], [.nan, -.infinity]] where !ag_dlogsumexp(t.count, t, nil, 1).isNaN {
+            return "logsumexp of \(t) is not NaN"
+        }
+        return nil
     }
 
     @Test func avx512() async { await #expect(processExitsWith: .success) { KernelInstructionSetTests.checkKernels(isa: "avx512") } }

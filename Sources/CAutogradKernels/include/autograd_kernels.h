@@ -57,6 +57,28 @@ void ag_dgemm_tn_skinny(int m, int n, int k, const double *A, int lda, const dou
 void ag_vexpf(size_t n, const float *x, float *y);
 void ag_vexp(size_t n, const double *x, double *y);
 
+/// t[k] = base[k] + sum_{c<C} curv[c*ld + k] * (y[c] - mu[c*ld + k])^2 for k < K (base may be
+/// NULL: zeros): the exponents of a mixture of K product Gaussians (mean mu, curvature
+/// -1/(2 sigma^2), log constant base) at the point y, one fused multiply-add per kernel and
+/// dimension. t must not overlap the inputs.
+void ag_dquadratic_terms(size_t K, size_t C, const double *base, const double *mu,
+                         const double *curv, size_t ld, const double *y, double *t);
+
+/// ag_dquadratic_terms for P points at once: y is P x C row-major, t is P rows of ldt >= K. Faster
+/// than P separate calls when the mixture does not fit the L1 cache (its parameters are read
+/// once per four points).
+void ag_dquadratic_terms_batch(size_t K, size_t C, const double *base, const double *mu,
+                               const double *curv, size_t ld, size_t P, const double *y, double *t,
+                               size_t ldt);
+
+/// log(sum_{k<K} w[k] exp(t[k])) with non-negative weights w (NULL: all ones), shifted by the
+/// maximum m of t so that no term overflows (vectorised exp as ag_vexp). -inf when K = 0 or every
+/// term is -inf; +inf if one is +inf; NaN if one is NaN.
+/// Terms with t[k] < m - cutoff are skipped (with their exponentials, the costly part). They
+/// change nothing at double precision when cutoff >= 60 + log(K) + log(max w / min w) (each is
+/// below e^-60 times the largest term's share); pass INFINITY to keep every term.
+double ag_dlogsumexp(size_t K, const double *t, const double *w, double cutoff);
+
 /// Name of the instruction set the kernels dispatch to ("avx512", "avx2", "baseline", "neon").
 const char *ag_kernels_isa(void);
 
