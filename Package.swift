@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Hypergradients", targets: ["Hypergradients"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "HypertuneCharts", targets: ["HypertuneCharts"]),
+        .library(name: "Hypertune", targets: ["Hypertune"]),
         .executable(name: "hypertune", targets: ["HypertuneCLI"]),
     ],
     dependencies: [
@@ -49,6 +50,11 @@ let package = Package(
         ),
         .target(name: "HypertuneCharts", swiftSettings: swiftSettings),
         .target(
+            name: "Hypertune",
+            dependencies: ["Autograd", "CAutogradKernels", .product(name: "Numerics", package: "swift-numerics")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "HypertuneExperiments",
             dependencies: ["Autograd", "Datasets", "Hypergradients", "HypertuneCharts"],
             swiftSettings: swiftSettings
@@ -65,6 +71,7 @@ let package = Package(
                 "Datasets",
                 "Hypergradients",
                 "HypertuneExperiments",
+                "Hypertune",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Numerics", package: "swift-numerics"),
             ],
@@ -83,6 +90,11 @@ let package = Package(
         .testTarget(
             name: "DatasetsTests",
             dependencies: ["Datasets", "Autograd"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HypertuneTests",
+            dependencies: ["Hypertune", "Autograd", .product(name: "Numerics", package: "swift-numerics")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Hypertune: ParsableCommand {
+struct Hypertune: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hypertune",
         abstract: "Hyperparameter optimization: gradient-based and black-box.",
@@ -10,10 +10,10 @@ struct Hypertune: ParsableCommand {
 }
 
 /// `hypertune bench …`: benchmarks whose JSON output matches the peer scripts' schema.
-struct Bench: ParsableCommand {
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a benchmark and write its results as JSON (schemas in BENCHMARKS.md).",
-        subcommands: [AutogradBench.self, HypergradientsBench.self])
+        subcommands: [AutogradBench.self, HypergradientsBench.self, SamplersBench.self, OverheadBench.self])
 }
 
 /// A failure while a command runs (as opposed to invalid arguments): printed as `Error: …`

@@ -1,0 +1,473 @@
+import Autograd
+import CAutogradKernels
+import Foundation
+
+/// A mixture of product distributions over some parameters: one kernel per observation plus a
+/// prior kernel, each a product of one-dimensional truncated normals (numerical parameters, in
+/// log space for log scales, discretised over the grid for integers and steps) and categorical
+/// distributions (categorical parameters). The density model of TPE (Bergstra et al. 2011).
+///
+/// Bandwidths (``Bandwidth``) are per dimension, clipped to `[range/min(100, n+2), range]` with
+/// the magic clip. The prior kernel sits at the centre of the range with the range as its width.
+///
+/// Densities of continuous dimensions are evaluated kernel-parallel: each kernel's constant
+/// factor (weight, `1/σ`, truncation mass) is multiplied once into `scale`, leaving one
+/// multiply-add per kernel and dimension and one exponential per kernel and point
+/// (`ag_dquadratic_terms`, `ag_dlogsumexp`), and no logarithm per kernel.
+struct ParzenEstimator {
+    typealias Bandwidth = TPESampler.Bandwidth
+
+    /// One dimension of the mixture.
+    enum Dimension {
+        /// Truncated normals on `[low, high]` (transformed space), stored at position `index`
+        /// of the continuous arrays.
+        case continuous(index: Int, low: Double, high: Double)
+        /// Truncated normals discretised over `grid`'s cells: means, standard deviations and log
+        /// normalising constants per kernel.
+        case discrete(mus: [Double], sigmas: [Double], logZ: [Double], low: Double, high: Double, grid: Grid)
+        /// Per-kernel probabilities of each choice, as logs, choice-major:
+        /// `logWeights[c * kernels + k]` for choice `c` of kernel `k`.
+        case categorical(logWeights: [Double], choices: Int)
+    }
+
+    /// How a numerical parameter maps to the transformed space, and back.
+    struct Grid {
+        /// Grid of the external values: `low + k·step`.
+        let externalLow: Double, step: Double, count: Int
+        let log: Bool
+    }
+
+    let dimensions: [Dimension]
+    /// Weights of the kernels (observations, then the prior), summing to 1.
+    let weights: [Double]
+    let kernels: Int
+    /// The continuous dimensions' kernels (see ``KernelStorage``).
+    let continuous: KernelStorage
+    var continuousMus: UnsafeMutablePointer<Double> { continuous.mus }
+    var continuousSigmas: UnsafeMutablePointer<Double> { continuous.sigmas }
+    var continuousCurvatures: UnsafeMutablePointer<Double> { continuous.curvatures }
+
+    /// For continuous dimension `c` and kernel `k`, at `[c * kernels + k]`: the mean, the
+    /// standard deviation and `−1/(2σ²)`. A class with raw storage so that a caller building
+    /// estimators repeatedly (TPE, once per proposal) can hand it back for reuse: arrays of this
+    /// size freed and reallocated on every proposal make the allocator return pages to the
+    /// system and fault them back in, which costs more than the arithmetic.
+    final class KernelStorage: @unchecked Sendable {
+        private(set) var mus: UnsafeMutablePointer<Double>, sigmas: UnsafeMutablePointer<Double>, curvatures: UnsafeMutablePointer<Double>
+        private(set) var capacity: Int
+
+        init(capacity: Int = 0) {
+            self.capacity = capacity
+            mus = .allocate(capacity: max(capacity, 1))
+            sigmas = .allocate(capacity: max(capacity, 1))
+            curvatures = .allocate(capacity: max(capacity, 1))
+        }
+
+        deinit {
+            mus.deallocate()
+            sigmas.deallocate()
+            curvatures.deallocate()
+        }
+
+        /// Room for `count` values per array (contents are not kept).
+        func reserve(_ count: Int) {
+            guard count > capacity else { return }
+            mus.deallocate()
+            sigmas.deallocate()
+            curvatures.deallocate()
+            capacity = max(count, 2 * capacity)
+            mus = .allocate(capacity: capacity)
+            sigmas = .allocate(capacity: capacity)
+            curvatures = .allocate(capacity: capacity)
+        }
+    }
+    /// Per kernel: its weight times, over the continuous dimensions, `1 / (σ Z √(2π))` (with
+    /// `Z` the mass of the truncation interval), as `scale · exp(base)`: factors that would
+    /// leave the normal range are moved into `base` as logs. `base` is nil when all zero.
+    let scale: [Double], base: [Double]?
+    /// Terms of the mixture this far below the largest exponent cannot change a density at
+    /// double precision (`60 + log K + log(max scale / min scale)`; see `ag_dlogsumexp`).
+    let negligibleBelow: Double
+
+    /// - Parameters:
+    ///   - observations: `observations[i][d]`: internal value of parameter `d` for observation `i`.
+    ///   - weights: one weight per observation (the prior gets `priorWeight`).
+    init(observations: [[Double]], weights: [Double], distributions: [Distribution], priorWeight: Double,
+         bandwidth: Bandwidth, magicClip: Bool, considerEndpoints: Bool) {
+        self.init(flat: observations.flatMap { $0 }, count: observations.count, weights: weights, distributions: distributions,
+                  priorWeight: priorWeight, bandwidth: bandwidth, magicClip: magicClip, considerEndpoints: considerEndpoints)
+    }
+
+    /// - Parameters:
+    ///   - flat: row-major `count × distributions.count` internal values.
+    ///   - orders: optionally, per dimension, the observations' indices sorted ascending by
+    ///     (transformed value, index) — what ``neighbourBandwidths(_:low:high:considerEndpoints:)``
+    ///     would compute, supplied by a caller that keeps values sorted. Ignored for categorical
+    ///     dimensions and with `neighbourGapsWithPrior`.
+    ///   - masses: optionally, per dimension, truncation masses remembered by the caller across
+    ///     estimators (see ``TruncationMemo``); they do not change the result.
+    ///   - storage: storage to reuse for the continuous kernels (else new storage); the
+    ///     estimator owns it until it is no longer used.
+    /// - Complexity: O(n · d) with `orders`, else O(n log n · d).
+    init(flat: [Double], count n: Int, weights: [Double], distributions: [Distribution], priorWeight: Double,
+         bandwidth: Bandwidth, magicClip: Bool, considerEndpoints: Bool, orders: [[Int]]? = nil,
+         masses: [TruncationMemo?]? = nil, storage: KernelStorage? = nil) {
+        let width = distributions.count
+        precondition(flat.count == n * width && weights.count == n, "ParzenEstimator: shape mismatch")
+        let kernels = n + 1
+        self.kernels = kernels
+        let total = n == 0 ? 1 : weights.reduce(priorWeight, +)
+        var normalized = [Double](repeating: n == 0 ? 1 : priorWeight / total, count: kernels)
+        for i in 0..<n { normalized[i] = weights[i] / total }
+        self.weights = normalized
+        var dims: [Dimension] = []
+        let continuousCount = distributions.reduce(0) { $0 + (Self.isContinuous($1) ? 1 : 0) }
+        let continuous = storage ?? KernelStorage()
+        continuous.reserve(continuousCount * kernels)
+        var nextContinuous = 0
+        var scale = normalized, base = [Double](repeating: 0, count: kernels)
+        var folded = false
+        for (d, distribution) in distributions.enumerated() {
+            if case let .categorical(choices) = distribution {
+                let c = choices.count
+                var table = [Double](repeating: priorWeight / Double(n + 1), count: kernels * c)
+                for i in 0..<n { table[Int(flat[i * width + d]) * kernels + i] += 1 }
+                for k in 0..<kernels {
+                    var rowSum = 0.0
+                    for j in 0..<c { rowSum += table[j * kernels + k] }
+                    for j in 0..<c { table[j * kernels + k] = Foundation.log(table[j * kernels + k] / rowSum) }
+                }
+                dims.append(.categorical(logWeights: table, choices: c))
+                continue
+            }
+            let (low, high, grid) = Self.transformedBounds(distribution)
+            let range = high - low
+            var mus = [Double](repeating: 0.5 * (low + high), count: kernels)
+            let isLog = Self.isLogTransformed(distribution)
+            mus.withUnsafeMutableBufferPointer { m in
+                flat.withUnsafeBufferPointer { f in
+                    if isLog {
+                        for i in 0..<n { m[i] = Foundation.log(f[i * width + d]) }
+                    } else {
+                        for i in 0..<n { m[i] = f[i * width + d] }
+                    }
+                }
+            }
+            var sigmas = [Double](repeating: range, count: kernels)
+            switch bandwidth {
+            case .scott:
+                let sigma = 0.2 * pow(Double(max(n, 1)), -1.0 / Double(width + 4)) * range
+                for k in 0..<n { sigmas[k] = sigma }
+            case .neighbourGaps, .neighbourGapsWithPrior:
+                // With the prior, its centre (the last kernel) counts among the points.
+                let count = bandwidth == .neighbourGaps ? n : kernels
+                let order = bandwidth == .neighbourGaps ? (orders?[d] ?? Self.sortedOrder(mus, count: n)) : Self.sortedOrder(mus, count: kernels)
+                precondition(order.count == count, "ParzenEstimator: an order must list every observation")
+                Self.neighbourGaps(mus, order: order, low: low, high: high, considerEndpoints: considerEndpoints, into: &sigmas)
+                sigmas[n] = range
+            }
+            let minSigma = magicClip ? range / min(100, 1 + Double(n + 1)) : 1e-12
+            for k in 0..<n { sigmas[k] = min(max(sigmas[k], minSigma), range) }
+            if let grid {
+                let logZ = (0..<kernels).map { Foundation.log(Self.truncatedMass(mean: mus[$0], sigma: sigmas[$0], low: low, high: high)) }
+                dims.append(.discrete(mus: mus, sigmas: sigmas, logZ: logZ, low: low, high: high, grid: grid))
+                continue
+            }
+            let c = nextContinuous
+            nextContinuous += 1
+            dims.append(.continuous(index: c, low: low, high: high))
+            let offset = c * kernels
+            (continuous.mus + offset).update(from: mus, count: kernels)
+            (continuous.sigmas + offset).update(from: sigmas, count: kernels)
+            let cv = continuous.curvatures + offset
+            scale.withUnsafeMutableBufferPointer { sc in
+                mus.withUnsafeBufferPointer { m in
+                    sigmas.withUnsafeBufferPointer { sg in
+                        // Branch-free over all kernels (so it vectorises): curvature and 1/(σ√(2π)).
+                        for k in 0..<kernels {
+                            let inverse = 1 / sg[k]
+                            cv[k] = -0.5 * inverse * inverse
+                            sc[k] *= inverse * Normal.inverseSqrt2Pi
+                        }
+                        // The truncation mass, for the kernels within 9σ of an end.
+                        let memo = masses?[d]
+                        for k in 0..<kernels {
+                            let sigma = sg[k], mean = m[k]
+                            guard mean - low < 9 * sigma || high - mean < 9 * sigma else { continue }
+                            let mass = if let memo, k < n {
+                                memo.mass(kernel: k, mean: mean, sigma: sigma, low: low, high: high)
+                            } else {
+                                Normal.mass((low - mean) / sigma, (high - mean) / sigma)
+                            }
+                            sc[k] /= mass
+                        }
+                        // Keep the products in the normal range: factors leaving it move to `base`.
+                        var smallest = Double.infinity, largest = 0.0
+                        for k in 0..<kernels {
+                            smallest = min(smallest, sc[k])
+                            largest = max(largest, sc[k])
+                        }
+                        if !(smallest > 1e-100 && largest < 1e100) {
+                            for k in 0..<kernels where !(sc[k] > 1e-100 && sc[k] < 1e100) {
+                                base[k] += Foundation.log(sc[k])
+                                sc[k] = 1
+                            }
+                            folded = true
+                        }
+                    }
+                }
+            }
+        }
+        dimensions = dims
+        self.continuous = continuous
+        self.scale = scale
+        self.base = folded ? base : nil
+        let (smallest, largest) = scale.reduce((Double.infinity, 0.0)) { (min($0.0, $1), max($0.1, $1)) }
+        negligibleBelow = smallest > 0 ? 60 + Foundation.log(Double(kernels) * largest / smallest) : .infinity
+    }
+
+    static func isContinuous(_ d: Distribution) -> Bool {
+        switch d {
+        case .float(_, _, _, nil): return true
+        default: return false
+        }
+    }
+
+    /// Truncation masses remembered across estimators: the mass of a kernel depends only on its
+    /// mean and width, and from one proposal to the next most kernels keep both (a trial's
+    /// value never changes; its width changes only when a neighbour arrives). Slots are the
+    /// caller's keys (trial numbers); a slot is reused only when the width is the same.
+    struct TruncationMemo {
+        /// The slot of each observation kernel.
+        let slots: UnsafePointer<Int32>
+        /// By slot: the width the mass was computed for (NaN: none yet), and the mass.
+        let sigmas: UnsafeMutablePointer<Double>, masses: UnsafeMutablePointer<Double>
+
+        @inline(__always)
+        func mass(kernel k: Int, mean: Double, sigma: Double, low: Double, high: Double) -> Double {
+            let slot = Int(slots[k])
+            if sigmas[slot] == sigma { return masses[slot] }
+            let mass = Normal.mass((low - mean) / sigma, (high - mean) / sigma)
+            sigmas[slot] = sigma
+            masses[slot] = mass
+            return mass
+        }
+    }
+
+    /// The mass a normal puts on `[low, high]`; 1 when both ends are over 9σ away (the mass
+    /// is 1 to double precision).
+    @inline(__always)
+    static func truncatedMass(mean: Double, sigma: Double, low: Double, high: Double) -> Double {
+        // Compared without dividing: most kernels are far from both ends.
+        let reach = 9 * sigma
+        guard mean - low < reach || high - mean < reach else { return 1 }
+        return Normal.mass((low - mean) / sigma, (high - mean) / sigma)
+    }
+
+    /// Bounds in the transformed space (log for log scales; widened by half a step on grids).
+    static func transformedBounds(_ d: Distribution) -> (Double, Double, Grid?) {
+        switch d {
+        case let .float(low, high, log, step):
+            if let step {
+                return (low - step / 2, high + step / 2, Grid(externalLow: low, step: step, count: Int(((high - low) / step).rounded()) + 1, log: false))
+            }
+            return log ? (Foundation.log(low), Foundation.log(high), nil) : (low, high, nil)
+        case let .int(low, high, log, step):
+            let grid = Grid(externalLow: Double(low), step: Double(step), count: (high - low) / step + 1, log: log)
+            if log { return (Foundation.log(Double(low) - 0.5), Foundation.log(Double(high) + 0.5), grid) }
+            return (Double(low) - Double(step) / 2, Double(high) + Double(step) / 2, grid)
+        case .categorical:
+            preconditionFailure("internal: categorical has no numerical bounds")
+        }
+    }
+
+    /// Whether values are modelled in log space: log scales, except stepped floats.
+    static func isLogTransformed(_ d: Distribution) -> Bool {
+        switch d {
+        case .float(_, _, true, nil), .int(_, _, true, _): return true
+        default: return false
+        }
+    }
+
+    static func transform(_ x: Double, _ d: Distribution) -> Double {
+        isLogTransformed(d) ? Foundation.log(x) : x
+    }
+
+    static func untransform(_ y: Double, _ d: Distribution) -> Double {
+        isLogTransformed(d) ? Foundation.exp(y) : y
+    }
+
+    /// Each point's bandwidth: the larger gap to its sorted neighbours, the bounds as end points.
+    /// Without `considerEndpoints` the extreme points use their inner gap only. Ties sort by index.
+    /// - Complexity: O(n log n).
+    static func neighbourBandwidths(_ points: [Double], low: Double, high: Double, considerEndpoints: Bool) -> [Double] {
+        neighbourBandwidths(points, order: sortedOrder(points, count: points.count), low: low, high: high, considerEndpoints: considerEndpoints)
+    }
+
+    /// ``neighbourBandwidths(_:low:high:considerEndpoints:)`` given the points' sorted order.
+    /// - Complexity: O(n).
+    static func neighbourBandwidths(_ points: [Double], order: [Int], low: Double, high: Double, considerEndpoints: Bool) -> [Double] {
+        precondition(order.count == points.count, "neighbourBandwidths: the order must list every point")
+        var sigmas = [Double](repeating: 0, count: points.count)
+        neighbourGaps(points, order: order, low: low, high: high, considerEndpoints: considerEndpoints, into: &sigmas)
+        return sigmas
+    }
+
+    /// The indices of `points[0..<count]` ascending by (value, index).
+    static func sortedOrder(_ points: [Double], count: Int) -> [Int] {
+        (0..<count).sorted { points[$0] < points[$1] || (points[$0] == points[$1] && $0 < $1) }
+    }
+
+    /// Writes the neighbour-gap bandwidth of each point listed in `order` to `sigmas`.
+    static func neighbourGaps(_ points: [Double], order: [Int], low: Double, high: Double, considerEndpoints: Bool, into sigmas: inout [Double]) {
+        let n = order.count
+        guard n > 0 else { return }
+        points.withUnsafeBufferPointer { x in
+            order.withUnsafeBufferPointer { o in
+                sigmas.withUnsafeMutableBufferPointer { s in
+                    var previous = low, current = x[o[0]]
+                    for rank in 0..<n {
+                        let next = rank < n - 1 ? x[o[rank + 1]] : high
+                        var sigma = max(current - previous, next - current)
+                        if !considerEndpoints && n >= 2 {
+                            if rank == 0 { sigma = next - current } else if rank == n - 1 { sigma = current - previous }
+                        }
+                        s[o[rank]] = sigma
+                        previous = current
+                        current = next
+                    }
+                }
+            }
+        }
+    }
+
+    /// `count` samples (internal representation) from the mixture: a kernel by weight, then each
+    /// dimension from that kernel.
+    func sample(_ count: Int, distributions: [Distribution], generator g: inout SeededGenerator) -> [[Double]] {
+        let cumulative = weights.reduce(into: [Double]()) { $0.append(($0.last ?? 0) + $1) }
+        return (0..<count).map { _ in
+            let u: Double = g.nextUnit() * (cumulative.last ?? 1)
+            let k = min(kernels - 1, cumulative.firstIndex { $0 > u } ?? kernels - 1)
+            return dimensions.enumerated().map { d, dim in
+                switch dim {
+                case let .categorical(logWeights, c):
+                    var v: Double = g.nextUnit()
+                    for j in 0..<c {
+                        v -= Foundation.exp(logWeights[j * kernels + k])
+                        if v < 0 { return Double(j) }
+                    }
+                    return Double(c - 1)
+                case let .continuous(c, low, high):
+                    let y = Normal.truncatedSample(mean: continuousMus[c * kernels + k], sigma: continuousSigmas[c * kernels + k], low: low, high: high, &g)
+                    return Self.toInternal(y, grid: nil, distribution: distributions[d])
+                case let .discrete(mus, sigmas, _, low, high, grid):
+                    let y = Normal.truncatedSample(mean: mus[k], sigma: sigmas[k], low: low, high: high, &g)
+                    return Self.toInternal(y, grid: grid, distribution: distributions[d])
+                }
+            }
+        }
+    }
+
+    /// A transformed-space value back to the internal representation (snapped onto grids).
+    static func toInternal(_ y: Double, grid: Grid?, distribution: Distribution) -> Double {
+        let x = untransform(y, distribution)
+        guard let grid else {
+            if case let .float(low, high, _, _) = distribution { return min(max(x, low), high) }
+            return x
+        }
+        let k = min(grid.count - 1, max(0, Int(((x - grid.externalLow) / grid.step).rounded())))
+        return grid.externalLow + Double(k) * grid.step
+    }
+
+    /// `log p(x)` of each point (internal representation).
+    /// - Complexity: O(points · kernels · dimensions): per point and kernel one multiply-add per
+    ///   continuous dimension (8 kernels per instruction), a truncated-normal mass per discrete
+    ///   one, a table read per categorical one, and one exponential.
+    func logDensity(_ points: [[Double]], distributions: [Distribution]) -> [Double] {
+        let K = kernels, block = 8
+        let continuousCount = dimensions.reduce(0) { if case .continuous = $1 { return $0 + 1 } else { return $0 } }
+        var result: [Double] = []
+        result.reserveCapacity(points.count)
+        var terms = [Double](repeating: 0, count: block * K)
+        var ys = [Double](repeating: 0, count: block * continuousCount)
+        var start = 0
+        while start < points.count {
+            let count = min(block, points.count - start)
+            for p in 0..<count {
+                var c = 0
+                for (d, dim) in dimensions.enumerated() {
+                    guard case .continuous = dim else { continue }
+                    ys[p * continuousCount + c] = Self.transform(points[start + p][d], distributions[d])
+                    c += 1
+                }
+            }
+            terms.withUnsafeMutableBufferPointer { t in
+                ag_dquadratic_terms_batch(K, continuousCount, base, continuousMus, continuousCurvatures, K, count, ys, t.baseAddress, K)
+            }
+            for p in 0..<count {
+                let x = points[start + p], offset = p * K
+                for (d, dim) in dimensions.enumerated() {
+                    switch dim {
+                    case .continuous:
+                        continue
+                    case let .categorical(logWeights, _):
+                        let choice = Int(x[d]) * K
+                        for k in 0..<K { terms[offset + k] += logWeights[choice + k] }
+                    case let .discrete(mus, sigmas, logZ, _, _, grid):
+                        // The probability of the grid cell around the value, in transformed space.
+                        let half = grid.step / 2
+                        let a = Self.transform(x[d] - half, distributions[d]), b = Self.transform(x[d] + half, distributions[d])
+                        for k in 0..<K {
+                            terms[offset + k] += Normal.logMass((a - mus[k]) / sigmas[k], (b - mus[k]) / sigmas[k]) - logZ[k]
+                        }
+                    }
+                }
+                result.append(terms.withUnsafeBufferPointer { ag_dlogsumexp(K, $0.baseAddress! + offset, scale, negligibleBelow) })
+            }
+            start += count
+        }
+        return result
+    }
+}
+
+/// The standard normal distribution: log masses of intervals computed without cancellation,
+/// and sampling truncated to an interval.
+enum Normal {
+    static let logSqrt2Pi = 0.5 * Foundation.log(2 * Double.pi)
+
+    /// `1/√(2π)`, written out: a computed `static let` would cost a lazy-initialisation check on
+    /// every use in the kernel loops.
+    static let inverseSqrt2Pi = 0.398_942_280_401_432_677_94
+
+    /// `Φ(b) − Φ(a)` for `a ≤ b`, without cancellation in either tail.
+    static func mass(_ a: Double, _ b: Double) -> Double {
+        if a >= b { return 0 }
+        @inline(__always) func upperTail(_ z: Double) -> Double { z >= 9 ? 0 : 0.5 * erfc(z / 2.0.squareRoot()) }
+        if a > 0 { return upperTail(a) - upperTail(b) }
+        if b < 0 { return upperTail(-b) - upperTail(-a) }
+        return 1 - upperTail(-a) - upperTail(b)
+    }
+
+    /// `log(Φ(b) − Φ(a))` for `a ≤ b`, accurate in both tails.
+    static func logMass(_ a: Double, _ b: Double) -> Double {
+        if a >= b { return -.infinity }
+        let mass = Self.mass(a, b)
+        if mass > 1e-300 { return Foundation.log(mass) }
+        // Far in a tail: the density at the nearer end times the width, to first order.
+        let near = a > 0 ? a : -b
+        return -0.5 * near * near - logSqrt2Pi + Foundation.log(min(b - a, 1 / max(near, 1e-300)))
+    }
+
+    /// A normal sample conditioned on `[low, high]`: by rejection while it accepts often, else by
+    /// inverting the distribution function of the truncated tail.
+    static func truncatedSample(mean: Double, sigma: Double, low: Double, high: Double, _ g: inout SeededGenerator) -> Double {
+        for _ in 0..<64 {
+            let y = mean + sigma * g.nextNormal()
+            if y >= low && y <= high { return y }
+        }
+        // Rare: the interval holds little mass. Uniform on it is a safe fallback here, since the
+        // kernel barely overlaps the domain.
+        let u: Double = g.nextUnit()
+        return low + u * (high - low)
+    }
+}

@@ -1,0 +1,358 @@
+import Foundation
+
+/// A hyperparameter search: a named list of trials in a ``Storage``, a sampler that proposes
+/// parameters and a pruner that stops unpromising trials.
+///
+/// Workers cooperate only through the storage, so several ``Study`` objects — in one process or
+/// many — can share one study by name. ``optimize(trials:totalTrials:timeout:parallelism:stopOnError:reproducible:onTrialFinished:objective:)``
+/// runs an objective; ``ask(fixing:)`` and ``tell(_:_:)`` let the caller drive the loop.
+public final class Study: Sendable {
+    public let record: StudyRecord
+    public let storage: any Storage
+    public let sampler: any Sampler
+    public let pruner: any Pruner
+    /// How this process names itself in trials it runs.
+    public let worker: String
+
+    public var name: String { record.name }
+    public var directions: [StudyDirection] { record.directions }
+
+    init(record: StudyRecord, storage: any Storage, sampler: any Sampler, pruner: any Pruner) {
+        self.record = record
+        self.storage = storage
+        self.sampler = sampler
+        self.pruner = pruner
+        self.worker = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
+    /// Creates the study, or joins it when a study of that name exists (with the same directions).
+    public static func create(
+        name: String, storage: any Storage = InMemoryStorage(), directions: [StudyDirection] = [.minimize],
+        sampler: any Sampler = TPESampler(), pruner: any Pruner = NoPruner(), loadIfExists: Bool = true
+    ) async throws -> Study {
+        let record = try await storage.createStudy(name: name, directions: directions, loadIfExists: loadIfExists)
+        return Study(record: record, storage: storage, sampler: sampler, pruner: pruner)
+    }
+
+    /// Creates or joins a single-objective study.
+    public static func create(
+        name: String, storage: any Storage = InMemoryStorage(), direction: StudyDirection,
+        sampler: any Sampler = TPESampler(), pruner: any Pruner = NoPruner(), loadIfExists: Bool = true
+    ) async throws -> Study {
+        try await create(name: name, storage: storage, directions: [direction], sampler: sampler, pruner: pruner, loadIfExists: loadIfExists)
+    }
+
+    // MARK: Reading
+
+    /// The study's directions and all its trials now.
+    public func history() async throws -> StudyHistory {
+        StudyHistory(directions: directions, trials: try await storage.trials(studyID: record.id, states: nil))
+    }
+
+    /// The trials, optionally only those in `states`.
+    public func trials(states: Set<TrialState>? = nil) async throws -> [FrozenTrial] {
+        try await storage.trials(studyID: record.id, states: states)
+    }
+
+    /// The best complete trial of a single-objective study (nil before any).
+    public func bestTrial() async throws -> FrozenTrial? {
+        precondition(directions.count == 1, "bestTrial: the study has \(directions.count) objectives; use bestTrials()")
+        let sign = directions[0] == .maximize ? -1.0 : 1.0
+        return try await trials(states: [.complete]).filter { $0.value != nil }.min { sign * $0.value! < sign * $1.value! }
+    }
+
+    /// The complete trials no other complete trial dominates (the Pareto front); for a single
+    /// objective, the best trials (ties included).
+    public func bestTrials() async throws -> [FrozenTrial] {
+        let done = try await trials(states: [.complete]).filter { $0.values?.count == directions.count }
+        let signs = directions.map { $0 == .maximize ? -1.0 : 1.0 }
+        func dominates(_ a: FrozenTrial, _ b: FrozenTrial) -> Bool {
+            var strictly = false
+            for (i, s) in signs.enumerated() {
+                let x = s * a.values![i], y = s * b.values![i]
+                if x > y { return false }
+                if x < y { strictly = true }
+            }
+            return strictly
+        }
+        return done.filter { t in !done.contains { dominates($0, t) } }
+    }
+
+    // MARK: Ask and tell
+
+    /// Adds a trial with fixed parameters, run before any new trial.
+    public func enqueue(_ parameters: [String: ParameterValue], userAttributes: [String: JSONValue] = [:]) async throws {
+        _ = try await storage.enqueueTrial(studyID: record.id, parameters: parameters, userAttributes: userAttributes)
+    }
+
+    /// Starts a trial (an enqueued one first); parameters in `fixing` take those values when
+    /// suggested. Asking beyond a sampler's ``Sampler/trialLimit`` is allowed (a grid starts over).
+    public func ask(fixing: [String: ParameterValue] = [:]) async throws -> Trial {
+        guard let trial = try await start(limit: nil, samplerLimit: false, fixing: fixing, historyFilter: nil) else {
+            preconditionFailure("internal: a trial without a limit was refused")
+        }
+        return trial
+    }
+
+    /// Starts a trial within `limit` trials for the whole study (and within the sampler's own
+    /// limit, beyond enqueued trials), sampling from the history `historyFilter` makes of the
+    /// stored one. Nil when a limit is reached.
+    func start(limit: Int?, samplerLimit applySamplerLimit: Bool, fixing: [String: ParameterValue],
+               historyFilter: ((StudyHistory) -> StudyHistory)?) async throws -> Trial? {
+        var limit = limit
+        if applySamplerLimit, let samplerLimit = sampler.trialLimit {
+            let enqueued = try await trials().count { $0.isEnqueued }
+            limit = min(limit ?? .max, samplerLimit + enqueued)
+        }
+        guard let frozen = try await storage.startTrial(studyID: record.id, limit: limit, worker: worker) else { return nil }
+        var history = try await self.history()
+        // The trial itself is not part of its own history.
+        history = StudyHistory(directions: history.directions, trials: history.trials.filter { $0.id != frozen.id })
+        if let historyFilter { history = historyFilter(history) }
+        let space = sampler.relativeSearchSpace(history: history, trial: frozen)
+        let relative = space.isEmpty ? [:] : sampler.sampleRelative(history: history, trial: frozen, space: space)
+        // Precedence: values stored with an enqueued trial, then the caller's, then the sampler's.
+        var fixed = frozen.fixedParameters
+        fixed.merge(fixing) { stored, _ in stored }
+        if !frozen.isEnqueued { fixed.merge(sampler.fixedParameters(history: history, trial: frozen)) { given, _ in given } }
+        return Trial(study: self, frozen: frozen, history: history, relative: relative,
+                     relativeSpace: Dictionary(space.map { ($0.name, $0.distribution) }, uniquingKeysWith: { a, _ in a }), fixed: fixed)
+    }
+
+    /// Ends `trial` with its objective value. A non-finite value makes it FAILED.
+    @discardableResult
+    public func tell(_ trial: Trial, _ value: Double) async throws -> FrozenTrial {
+        try await tell(trial, values: [value])
+    }
+
+    /// Ends `trial` with one value per objective. Wrong counts or non-finite values make it FAILED,
+    /// with the reason.
+    @discardableResult
+    public func tell(_ trial: Trial, values: [Double]) async throws -> FrozenTrial {
+        if values.count != directions.count {
+            return try await storage.finishTrial(id: trial.id, state: .failed, values: nil,
+                                                 failReason: "the objective returned \(values.count) values for \(directions.count) objectives")
+        }
+        if let bad = values.first(where: { !$0.isFinite }) {
+            return try await storage.finishTrial(id: trial.id, state: .failed, values: nil, failReason: "the objective returned \(bad)")
+        }
+        return try await storage.finishTrial(id: trial.id, state: .complete, values: values, failReason: nil)
+    }
+
+    /// Ends `trial` as PRUNED or FAILED.
+    @discardableResult
+    public func tell(_ trial: Trial, state: TrialState, reason: String? = nil) async throws -> FrozenTrial {
+        precondition(state == .pruned || state == .failed, "tell(_:state:): use tell(_:_:) for a complete trial")
+        return try await storage.finishTrial(id: trial.id, state: state, values: nil, failReason: reason)
+    }
+
+    // MARK: Optimize
+
+    /// Runs the objective on new trials until `trials` of them have run in this call, the study
+    /// holds `totalTrials` trials (counting every worker of the study), or `timeout` has passed —
+    /// whichever comes first.
+    ///
+    /// - `parallelism` trials run concurrently (Swift concurrency).
+    /// - With `reproducible` (the default), trial *i* of this call is proposed only once the
+    ///   trials up to *i − parallelism* have finished, and sees the *parallelism − 1* trials before
+    ///   it as running with the parameters they were given at their start: the proposals depend
+    ///   only on the seed, the parallelism and the objective values, not on timing.
+    /// - A throwing objective or a non-finite value makes the trial FAILED with the reason and the
+    ///   study goes on, unless `stopOnError`; throwing ``TrialPruned`` makes it PRUNED.
+    public func optimize(
+        trials count: Int? = nil, totalTrials: Int? = nil, timeout: Duration? = nil, parallelism: Int = 1,
+        stopOnError: Bool = false, reproducible: Bool = true,
+        onTrialFinished: @escaping @Sendable (FrozenTrial) -> Void = { _ in },
+        objective: @escaping @Sendable (Trial) async throws -> Double
+    ) async throws {
+        try await optimize(trials: count, totalTrials: totalTrials, timeout: timeout, parallelism: parallelism,
+                           stopOnError: stopOnError, reproducible: reproducible, onTrialFinished: onTrialFinished,
+                           objectives: { [try await objective($0)] })
+    }
+
+    /// ``optimize(trials:totalTrials:timeout:parallelism:stopOnError:reproducible:onTrialFinished:objective:)``
+    /// for objectives returning one value per direction.
+    public func optimize(
+        trials count: Int? = nil, totalTrials: Int? = nil, timeout: Duration? = nil, parallelism: Int = 1,
+        stopOnError: Bool = false, reproducible: Bool = true,
+        onTrialFinished: @escaping @Sendable (FrozenTrial) -> Void = { _ in },
+        objectives: @escaping @Sendable (Trial) async throws -> [Double]
+    ) async throws {
+        precondition(parallelism >= 1, "optimize: parallelism must be at least 1, got \(parallelism)")
+        precondition(count.map { $0 >= 0 } ?? true, "optimize: negative number of trials")
+        let deadline = timeout.map { ContinuousClock.now + $0 }
+        let run = OptimizeRun(count: count, deadline: deadline, parallelism: parallelism, reproducible: reproducible && parallelism > 1)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<parallelism {
+                group.addTask {
+                    while let trial = try await self.nextTrial(run: run, totalTrials: totalTrials) {
+                        let finished = try await self.evaluate(trial, objectives: objectives, stopOnError: stopOnError, run: run)
+                        onTrialFinished(finished)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// The next trial of a run, or nil when the run is over.
+    func nextTrial(run: OptimizeRun, totalTrials: Int?) async throws -> Trial? {
+        try await run.startGate.withLock {
+            guard let index = await run.claimIndex() else { return nil }
+            if run.reproducible { await run.waitUntilFinished(upTo: index - run.parallelism) }
+            let window = await run.recentStarts(before: index)
+            let filter: ((StudyHistory) -> StudyHistory)? = run.reproducible ? { history in
+                // The trials started just before this one are shown as running with the
+                // parameters they had at their start, whatever has happened to them since.
+                let recent = Dictionary(window.map { ($0.number, $0) }, uniquingKeysWith: { a, _ in a })
+                return StudyHistory(directions: history.directions, trials: history.trials.map { t in
+                    guard let start = recent[t.number] else { return t }
+                    var shown = t
+                    shown.state = .running
+                    shown.values = nil
+                    shown.intermediateValues = [:]
+                    shown.parameters = start.parameters
+                    shown.distributions = start.distributions
+                    return shown
+                })
+            } : nil
+            guard let trial = try await self.start(limit: totalTrials, samplerLimit: true, fixing: [:], historyFilter: filter) else {
+                await run.stop()
+                return nil
+            }
+            // What later trials may see of this one while it runs: its jointly sampled values.
+            var parameters: [String: ParameterValue] = [:], distributions: [String: Distribution] = [:]
+            for (name, x) in trial.relative {
+                guard let d = trial.relativeSpace[name] else { continue }
+                parameters[name] = d.toExternal(x)
+                distributions[name] = d
+            }
+            await run.started(index: index, trialNumber: trial.number, parameters: parameters, distributions: distributions)
+            return trial
+        }
+    }
+
+    /// Runs the objective on `trial` and records the outcome.
+    func evaluate(_ trial: Trial, objectives: @Sendable (Trial) async throws -> [Double], stopOnError: Bool, run: OptimizeRun) async throws -> FrozenTrial {
+        defer { Task { await run.finished(trialNumber: trial.number) } }
+        do {
+            let values = try await objectives(trial)
+            let result = try await tell(trial, values: values)
+            await run.finished(trialNumber: trial.number)
+            if stopOnError, result.state == .failed {
+                await run.stop()
+                throw OptimizeError(description: "trial \(trial.number) failed: \(result.failReason ?? "")")
+            }
+            return result
+        } catch let pruned as TrialPruned {
+            let result = try await tell(trial, state: .pruned, reason: pruned.message == "pruned" ? nil : pruned.message)
+            await run.finished(trialNumber: trial.number)
+            return result
+        } catch let error as OptimizeError {
+            throw error
+        } catch {
+            let result = try await tell(trial, state: .failed, reason: String(describing: error))
+            await run.finished(trialNumber: trial.number)
+            if stopOnError {
+                await run.stop()
+                throw error
+            }
+            return result
+        }
+    }
+}
+
+/// An optimisation stopped on a failed trial (``Study/optimize(trials:totalTrials:timeout:parallelism:stopOnError:reproducible:onTrialFinished:objective:)`` with `stopOnError`).
+public struct OptimizeError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// The shared state of one `optimize` call's workers.
+actor OptimizeRun {
+    let count: Int?
+    let deadline: ContinuousClock.Instant?
+    nonisolated let parallelism: Int
+    nonisolated let reproducible: Bool
+    nonisolated let startGate = AsyncMutex()
+    var nextIndex = 0
+    var stopped = false
+    /// Call-local index → (trial number, parameters at start).
+    var starts: [Int: (number: Int, parameters: [String: ParameterValue], distributions: [String: Distribution])] = [:]
+    var indexOfNumber: [Int: Int] = [:]
+    var finishedIndices = Set<Int>()
+    var waiters: [(index: Int, continuation: CheckedContinuation<Void, Never>)] = []
+
+    init(count: Int?, deadline: ContinuousClock.Instant?, parallelism: Int, reproducible: Bool) {
+        self.count = count
+        self.deadline = deadline
+        self.parallelism = parallelism
+        self.reproducible = reproducible
+    }
+
+    func claimIndex() -> Int? {
+        if stopped { return nil }
+        if let count, nextIndex >= count { return nil }
+        if let deadline, ContinuousClock.now >= deadline { return nil }
+        defer { nextIndex += 1 }
+        return nextIndex
+    }
+
+    func stop() { stopped = true }
+
+    func started(index: Int, trialNumber: Int, parameters: [String: ParameterValue], distributions: [String: Distribution]) {
+        starts[index] = (trialNumber, parameters, distributions)
+        indexOfNumber[trialNumber] = index
+    }
+
+    /// The trials started at the `parallelism − 1` indices before `index`.
+    func recentStarts(before index: Int) -> [(number: Int, parameters: [String: ParameterValue], distributions: [String: Distribution])] {
+        (max(0, index - parallelism + 1)..<index).compactMap { starts[$0] }
+    }
+
+    func finished(trialNumber: Int) {
+        guard let index = indexOfNumber[trialNumber], finishedIndices.insert(index).inserted else { return }
+        let ready = waiters.filter { isFinished(upTo: $0.index) }
+        waiters.removeAll { isFinished(upTo: $0.index) }
+        for w in ready { w.continuation.resume() }
+    }
+
+    func isFinished(upTo index: Int) -> Bool {
+        index < 0 || (0...index).allSatisfy { finishedIndices.contains($0) }
+    }
+
+    /// Returns when every trial of this call up to `index` has finished.
+    func waitUntilFinished(upTo index: Int) async {
+        if isFinished(upTo: index) { return }
+        await withCheckedContinuation { waiters.append((index, $0)) }
+    }
+}
+
+/// A first-come, first-served lock for async code.
+actor AsyncMutex {
+    var locked = false
+    var queue: [CheckedContinuation<Void, Never>] = []
+
+    func lock() async {
+        if !locked {
+            locked = true
+            return
+        }
+        await withCheckedContinuation { queue.append($0) }
+    }
+
+    func unlock() {
+        if queue.isEmpty { locked = false } else { queue.removeFirst().resume() }
+    }
+
+    nonisolated func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        await lock()
+        do {
+            let result = try await body()
+            await unlock()
+            return result
+        } catch {
+            await unlock()
+            throw error
+        }
+    }
+}

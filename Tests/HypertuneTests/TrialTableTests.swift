@@ -1,0 +1,55 @@
+import Foundation
+@testable import Hypertune
+import Testing
+
+private struct Refused: Error, CustomStringConvertible {
+    var description: String { #"bad "x", try again"# }
+}
+
+@Suite("Trials as a table")
+struct TrialTableTests {
+    @Test("one row per trial: values, every parameter (empty when inactive), the failure reason; CSV quotes what it must")
+    func table() async throws {
+        let study = try await Study.create(name: "table", direction: .minimize, sampler: RandomSampler(seed: 2))
+        for i in 0..<3 {
+            let trial = try await study.ask()
+            let model = i == 1 ? "tree" : "linear"
+            _ = try await trial.suggest("model", .categorical([.string(model)]))
+            if model == "tree" { _ = try await trial.suggest("depth", .categorical([.int(4)])) }
+            switch i {
+            case 2: _ = try await study.tell(trial, state: .failed, reason: Refused().description)
+            default: _ = try await study.tell(trial, Double(i) + 0.5)
+            }
+        }
+        let table = try await study.table()
+        #expect(table.columns == ["number", "state", "value", "depth", "model", "duration_s", "fail_reason"])
+        #expect(table.rows.map { Array($0[0...4]) + [$0[6]] } == [
+            ["0", "COMPLETE", "0.5", "", "linear", ""],
+            ["1", "COMPLETE", "1.5", "4", "tree", ""],
+            ["2", "FAILED", "", "", "linear", #"bad "x", try again"#],
+        ])
+        #expect(table.rows.allSatisfy { Double($0[5]).map { $0 >= 0 } ?? false })
+
+        let csvLines = table.csv.components(separatedBy: "\r\n")
+        #expect(csvLines.first == "number,state,value,depth,model,duration_s,fail_reason")
+        #expect(csvLines[3].hasPrefix("2,FAILED,,,linear,") && csvLines[3].hasSuffix(#","bad ""x"", try again""#))
+        #expect(csvLines.last == "")
+
+        // Aligned text: every line's fields start at the header's column offsets.
+        let lines = table.text.split(separator: "\n").map(String.init)
+        let modelColumn = try #require(lines[0].range(of: "model")).lowerBound.utf16Offset(in: lines[0])
+        for (line, model) in zip(lines.dropFirst(), ["linear", "tree", "linear"]) {
+            #expect(line.range(of: model).map { $0.lowerBound.utf16Offset(in: line) } == modelColumn, "\(line)")
+        }
+    }
+
+    @Test("several objectives get one value column each")
+    func multiObjective() async throws {
+        let study = try await Study.create(name: "mo", directions: [.minimize, .maximize], sampler: RandomSampler(seed: 1))
+        let trial = try await study.ask()
+        _ = try await study.tell(trial, values: [1, 2])
+        let table = try await study.table()
+        #expect(table.columns.prefix(4) == ["number", "state", "value_0", "value_1"])
+        #expect(table.rows[0].prefix(4) == ["0", "COMPLETE", "1.0", "2.0"])
+    }
+}
