@@ -56,7 +56,7 @@ let package = Package(
         ),
         .target(
             name: "HypertuneExperiments",
-            dependencies: ["Autograd", "Datasets", "Hypergradients", "HypertuneCharts"],
+            dependencies: ["Autograd", "Datasets", "Hypergradients", "HypertuneCharts", "Hypertune"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -104,7 +104,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HypertuneExperimentsTests",
-            dependencies: ["HypertuneExperiments", "Datasets", "Autograd"],
+            dependencies: ["HypertuneExperiments", "Hypertune", "Datasets", "Autograd"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -97,12 +97,14 @@ public struct FlaggingScore: Codable, Sendable, Equatable {
 /// the configuration and the per-iteration history added.
 public struct HyperCleaningResult: Codable, Sendable {
     public struct Accuracy: Codable, Sendable { public var accuracy: Double }
-    public struct Iteration: Codable, Sendable {
+    public struct Iteration: Codable, Sendable, Equatable {
         public var iteration: Int
         public var validation_loss: Double
         public var hypergradient_norm: Double
         public var f1: Double
         public var flagged: Int
+        /// Summary of λ after the step.
+        public var lambda_mean: Double, lambda_min: Double, lambda_max: Double
     }
     public struct Budget: Codable, Sendable {
         public var R: Int
@@ -131,7 +133,8 @@ public struct HyperCleaningResult: Codable, Sendable {
 
 /// What the experiment reports while it runs.
 public enum HyperCleaningProgress: Sendable {
-    case hyperIteration(budget: Int, iteration: Int, of: Int, validationLoss: Double, score: FlaggingScore)
+    /// One hyper-iteration of budget `budget` done (`of` per budget).
+    case hyperIteration(budget: Int, of: Int, record: HyperCleaningResult.Iteration, score: FlaggingScore)
     case finalModel(String)
 }
 
@@ -171,9 +174,14 @@ public struct HyperCleaningExperiment: Sendable {
             let lambda = try tuner.run(
                 from: Hyperparameters(["exampleWeights": Tensor(repeating: start, shape: [n])]), iterations: c.hyperIterations
             ) { it in
-                let score = FlaggingScore(weights: it.hyperparameters["exampleWeights"].scalars, corrupted: data.corrupted, threshold: c.flagThreshold)
-                history.append(.init(iteration: it.index, validation_loss: Double(it.outerLoss), hypergradient_norm: Double(it.hypergradientNorm), f1: score.f1, flagged: score.flagged))
-                progress(.hyperIteration(budget: R, iteration: it.index, of: c.hyperIterations, validationLoss: Double(it.outerLoss), score: score))
+                let lambda = it.hyperparameters["exampleWeights"].scalars
+                let score = FlaggingScore(weights: lambda, corrupted: data.corrupted, threshold: c.flagThreshold)
+                let record = HyperCleaningResult.Iteration(
+                    iteration: it.index, validation_loss: Double(it.outerLoss), hypergradient_norm: Double(it.hypergradientNorm),
+                    f1: score.f1, flagged: score.flagged, lambda_mean: Double(lambda.reduce(0, +)) / Double(lambda.count),
+                    lambda_min: Double(lambda.min() ?? 0), lambda_max: Double(lambda.max() ?? 0))
+                history.append(record)
+                progress(.hyperIteration(budget: R, of: c.hyperIterations, record: record, score: score))
             }
             let weights = lambda["exampleWeights"].scalars
             let score = FlaggingScore(weights: weights, corrupted: data.corrupted, threshold: c.flagThreshold)

@@ -4,6 +4,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import Hypertune
 @testable import HypertuneExperiments
 import Testing
 
@@ -34,6 +35,45 @@ struct HyperCleaningTests {
         #expect(s.flagged == 3 && s.flaggedCorrupted == 2 && s.keptCorrupted == 1)
         #expect(abs(s.precision - 2.0 / 3) < 1e-12 && abs(s.recall - 2.0 / 3) < 1e-12 && abs(s.f1 - 2.0 / 3) < 1e-12)
         #expect(FlaggingScore(weights: [1, 1], corrupted: [false, true], threshold: 1e-3).f1 == 0)
+    }
+
+    @Test("the run is recorded as a study: one trial per hyper-iteration")
+    func recordedAsStudy() async throws {
+        var c = HyperCleaningConfiguration()
+        c.budgets = [120, 200]
+        c.innerSteps = 10
+        c.hyperIterations = 4
+        c.finalSteps = 20
+        var events: [(Int, HyperCleaningResult.Iteration)] = []
+        let result = try HyperCleaningExperiment(configuration: c).run(Self.syntheticData()) { event in
+            if case let .hyperIteration(budget, total, record, _) = event {
+                #expect(total == 4)
+                events.append((budget, record))
+            }
+        }
+        let study = try await HyperIterationStudy.create(name: "hc")
+        for (budget, record) in events { try await HyperIterationStudy.record(record, budget: budget, in: study) }
+
+        let trials = try await study.trials()
+        #expect(trials.count == 8 && trials.allSatisfy { $0.state == .complete })
+        let expected = result.dh.flatMap { b in b.history.map { (b.R, $0) } }
+        for (trial, (R, record)) in zip(trials, expected) {
+            #expect(trial.parameters == ["R": .int(R), "hyper_iteration": .int(record.iteration)])
+            #expect(trial.value == record.validation_loss)
+            #expect(trial.userAttributes["hypergradient_norm"] == .number(record.hypergradient_norm))
+            #expect(trial.userAttributes["f1"] == .number(record.f1))
+            // λ stays feasible: in [0, 1] with mean at most R/n.
+            #expect(record.lambda_min >= 0 && record.lambda_max <= 1 && record.lambda_mean <= Double(R) / 300 * (1 + 1e-5))
+        }
+        // The last iteration's summary is that of the final λ.
+        for b in result.dh {
+            let last = try #require(b.history.last)
+            #expect(abs(last.lambda_mean - Double(b.weights.reduce(0, +)) / Double(b.weights.count)) < 1e-6)
+            #expect(last.lambda_max == Double(b.weights.max()!) && last.lambda_min == Double(b.weights.min()!))
+        }
+        let table = try await study.table()
+        #expect(table.rows.count == 8)
+        #expect(["R", "hyper_iteration", "user.f1", "user.hypergradient_norm", "user.lambda_mean"].allSatisfy(table.columns.contains))
     }
 
     @Test("the experiment finds corrupted labels and improves on the baseline")

@@ -346,18 +346,17 @@ struct OptimizeTests {
     func timeout(parallelism: Int) async throws {
         let study = try await Study.create(name: "timeout", direction: .minimize, sampler: RandomSampler(seed: 1))
         let limit = 2000
-        let clock = ContinuousClock(), start = clock.now
         try await study.optimize(trials: limit, timeout: .milliseconds(60), parallelism: parallelism) { trial in
             try await Task.sleep(for: .milliseconds(5))
             return try await trial.suggestFloat("x", 0, 1)
         }
-        let elapsed = clock.now - start
-        // (On a loaded machine the deadline may pass before the first trial: zero is allowed.)
+        // Each worker starts trials only before the deadline and each trial sleeps at least 5 ms,
+        // so at most 60/5 + 1 trials per worker start, however loaded the machine (on a loaded
+        // one the deadline may pass before the first trial: zero is allowed). No wall-clock
+        // assertion: the machine may stall the whole run.
         let trials = try await study.trials()
-        #expect(trials.count < limit)
+        #expect(trials.count <= parallelism * (60 / 5 + 1), "\(trials.count) trials")
         #expect(trials.allSatisfy { $0.state == .complete })
-        // 2000 trials of 5 ms would take 10 s / parallelism; the run stops near 60 ms.
-        #expect(elapsed < .seconds(3), "\(elapsed)")
     }
 
     @Test("optimize runs exactly the number of trials asked for in this call, up to parallelism at a time, one callback each", arguments: [1, 4])

@@ -43,13 +43,16 @@ struct TrialTableTests {
         }
     }
 
-    @Test("several objectives get one value column each")
+    @Test("several objectives get one value column each; user attributes one column each")
     func multiObjective() async throws {
         let study = try await Study.create(name: "mo", directions: [.minimize, .maximize], sampler: RandomSampler(seed: 1))
         let trial = try await study.ask()
+        try await trial.setUserAttribute("note", .string("first"))
+        try await trial.setUserAttribute("sizes", .array([.number(1), .number(2.5)]))
         _ = try await study.tell(trial, values: [1, 2])
+        _ = try await study.tell(try await study.ask(), values: [3, 4])
         let table = try await study.table()
-        #expect(table.columns.prefix(4) == ["number", "state", "value_0", "value_1"])
-        #expect(table.rows[0].prefix(4) == ["0", "COMPLETE", "1.0", "2.0"])
+        #expect(table.columns == ["number", "state", "value_0", "value_1", "user.note", "user.sizes", "duration_s", "fail_reason"])
+        #expect(table.rows.map { Array($0.prefix(6)) } == [["0", "COMPLETE", "1.0", "2.0", "first", "[1,2.5]"], ["1", "COMPLETE", "3.0", "4.0", "", ""]])
     }
 }

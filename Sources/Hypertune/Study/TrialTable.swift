@@ -2,7 +2,8 @@ import Foundation
 
 /// Trials as a table: one row per trial, with its number, state, objective value(s), every
 /// parameter any trial has (in name order; empty where a conditional parameter is inactive),
-/// its duration in seconds and, for failed trials, the reason.
+/// every user attribute (`user.<key>`), its duration in seconds and, for failed trials, the
+/// reason.
 ///
 /// ``text`` aligns the columns for a terminal; ``csv`` writes RFC 4180 CSV (fields with commas,
 /// quotes or line breaks quoted, quotes doubled).
@@ -20,18 +21,35 @@ public struct TrialTable: Sendable, Equatable {
     /// several objectives).
     public init(trials: [FrozenTrial], objectives: Int = 1) {
         let parameterNames = Set(trials.flatMap(\.parameters.keys)).sorted()
+        let attributeKeys = Set(trials.flatMap(\.userAttributes.keys)).sorted()
         let valueColumns = objectives == 1 ? ["value"] : (0..<objectives).map { "value_\($0)" }
         let rows = trials.sorted { $0.number < $1.number }.map { t -> [String] in
             let values = (0..<objectives).map { i in t.values.flatMap { i < $0.count ? Self.format($0[i]) : nil } ?? "" }
             let parameters = parameterNames.map { t.parameters[$0]?.description ?? "" }
+            let attributes = attributeKeys.map { t.userAttributes[$0].map(Self.format) ?? "" }
             let duration = t.duration.map { String(format: "%.3f", $0) } ?? ""
-            return [String(t.number), t.state.rawValue] + values + parameters + [duration, t.failReason ?? ""]
+            return [String(t.number), t.state.rawValue] + values + parameters + attributes + [duration, t.failReason ?? ""]
         }
-        self.init(columns: ["number", "state"] + valueColumns + parameterNames + ["duration_s", "fail_reason"], rows: rows)
+        self.init(columns: ["number", "state"] + valueColumns + parameterNames + attributeKeys.map { "user." + $0 } + ["duration_s", "fail_reason"],
+                  rows: rows)
     }
 
     /// The shortest text that reads back as the same Double.
     static func format(_ value: Double) -> String { "\(value)" }
+
+    /// Numbers as ``format(_:)``, strings as they are, null as empty, the rest as JSON.
+    static func format(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return ""
+        case let .bool(b): return String(b)
+        case let .number(d): return format(d)
+        case let .string(s): return s
+        case .array, .object:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        }
+    }
 
     /// The columns aligned with spaces, a header line first.
     public var text: String {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Autograd
 import Datasets
 import Foundation
+import Hypertune
 import HypertuneExperiments
 
 /// `hypertune experiment …`: reproductions of the paper's experiments.
@@ -12,7 +13,7 @@ struct Experiment: ParsableCommand {
 }
 
 /// `hypertune experiment hyper-cleaning`: the data hyper-cleaning table.
-struct HyperCleaningCommand: ParsableCommand {
+struct HyperCleaningCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hyper-cleaning",
         abstract: "Learn one weight per training example to find corrupted labels (data hyper-cleaning).",
@@ -52,6 +53,12 @@ struct HyperCleaningCommand: ParsableCommand {
     @Option(help: "Threads for the engine's own kernels.")
     var threads: Int?
 
+    @Option(help: "Name of the study that records the run (one trial per hyper-iteration).")
+    var study: String = "hyper-cleaning"
+
+    @Option(help: "Write the study's trials as CSV to this file (default: the JSON path with .trials.csv).")
+    var trials: String?
+
     func validate() throws {
         guard MNISTFamily(rawValue: dataset) != nil else {
             throw ValidationError("--dataset must be one of \(MNISTFamily.allCases.map(\.rawValue).joined(separator: ", ")), got \(dataset)")
@@ -70,7 +77,7 @@ struct HyperCleaningCommand: ParsableCommand {
         return parts.contains(where: { $0 == nil }) ? nil : parts.compactMap { $0 }
     }
 
-    func run() throws {
+    func run() async throws {
         if let threads { ComputeThreads.count = threads }
         var err = FileHandle.standardError
         let family = MNISTFamily(rawValue: dataset)!
@@ -90,16 +97,30 @@ struct HyperCleaningCommand: ParsableCommand {
         print(String(format: "T = %d inner steps at %.2f·n/R, %d hyper-iterations of Adam (step %.2f·R/n) per budget, flag λ < %g, final models %d steps at %.2f",
                      innerSteps, configuration.innerLearningRate, hyperIterations, configuration.outerStepFraction,
                      configuration.flagThreshold, finalSteps, configuration.finalLearningRate), to: &err)
-        let result = try HyperCleaningExperiment(configuration: configuration).run(data) { event in
-            switch event {
-            case let .hyperIteration(budget, iteration, total, loss, score):
-                let line = String(format: "\rR=%d  hyper-iteration %d/%d  validation loss %.4f  F1 %.3f  flagged %d   ", budget, iteration, total, loss, score.f1, score.flagged)
-                FileHandle.standardError.write(Data(line.utf8))
-                if iteration == total { FileHandle.standardError.write(Data("\n".utf8)) }
-            case let .finalModel(name):
-                FileHandle.standardError.write(Data("training the final \(name) model\n".utf8))
+        // Hyper-iterations reach the study through a stream while the experiment computes.
+        let recording = try await HyperIterationStudy.create(name: study)
+        let (iterations, sink) = AsyncStream.makeStream(of: (budget: Int, record: HyperCleaningResult.Iteration).self)
+        let recorder = Task {
+            for await (budget, record) in iterations { try await HyperIterationStudy.record(record, budget: budget, in: recording) }
+        }
+        let experiment = HyperCleaningExperiment(configuration: configuration)
+        let computation = Task.detached {
+            defer { sink.finish() }
+            return try experiment.run(data) { event in
+                switch event {
+                case let .hyperIteration(budget, total, record, score):
+                    sink.yield((budget, record))
+                    let line = String(format: "\rR=%d  hyper-iteration %d/%d  validation loss %.4f  F1 %.3f  flagged %d   ",
+                                      budget, record.iteration, total, record.validation_loss, score.f1, score.flagged)
+                    FileHandle.standardError.write(Data(line.utf8))
+                    if record.iteration == total { FileHandle.standardError.write(Data("\n".utf8)) }
+                case let .finalModel(name):
+                    FileHandle.standardError.write(Data("training the final \(name) model\n".utf8))
+                }
             }
         }
+        let result = try await computation.value
+        try await recorder.value
         try BenchmarkSupport.writeJSON(result, to: json)
         let svgPath = svg ?? (json.hasSuffix(".json") ? String(json.dropLast(5)) : json) + ".svg"
         do {
@@ -107,7 +128,14 @@ struct HyperCleaningCommand: ParsableCommand {
         } catch {
             throw CLIError("cannot write the chart to \(svgPath): \(error.localizedDescription)")
         }
+        let trialsPath = trials ?? (json.hasSuffix(".json") ? String(json.dropLast(5)) : json) + ".trials.csv"
+        let table = try await recording.table()
+        do {
+            try table.csv.write(toFile: trialsPath, atomically: true, encoding: .utf8)
+        } catch {
+            throw CLIError("cannot write the trials to \(trialsPath): \(error.localizedDescription)")
+        }
         print(HyperCleaningReport.table(result))
-        print("JSON: \(json)   chart: \(svgPath)")
+        print("JSON: \(json)   chart: \(svgPath)   study '\(study)': \(table.rows.count) trials in \(trialsPath)")
     }
 }
