@@ -198,6 +198,16 @@ struct SuccessiveHalvingPrunerTests {
         #expect(SuccessiveHalvingPruner(reductionFactor: 2).rungStep(70) == nil)
     }
 
+    /// `trial` as it is when its pruner was asked after every report: the previous check was at
+    /// its second-to-last report (``Trial/shouldPrune()`` records that step).
+    private func checkedAfterEachReport(_ trial: FrozenTrial) -> FrozenTrial {
+        var t = trial
+        if let previous = t.intermediateValues.keys.sorted().dropLast().last {
+            t.systemAttributes[FrozenTrial.prunerCheckedStepKey] = .number(Double(previous))
+        }
+        return t
+    }
+
     /// Trials 0..<count reporting `values[i]` at every step of `steps`.
     private func others(_ values: [Double], steps: [Int], state: TrialState = .complete) -> [FrozenTrial] {
         values.enumerated().map { i, v in makeTrial(i, state, Dictionary(uniqueKeysWithValues: steps.map { ($0, v) })) }
@@ -228,7 +238,7 @@ struct SuccessiveHalvingPrunerTests {
         let pruner = SuccessiveHalvingPruner(minimumResource: 2, reductionFactor: 2)  // rungs 2, 4, 8
         let better = others([0, 0, 0], steps: Array(0...8))
         for last in 0...8 {
-            let trial = makeTrial(20, .running, Dictionary(uniqueKeysWithValues: (0...last).map { ($0, 1.0) }))
+            let trial = checkedAfterEachReport(makeTrial(20, .running, Dictionary(uniqueKeysWithValues: (0...last).map { ($0, 1.0) })))
             let expected = [2, 4, 8].contains(last)
             #expect(pruner.shouldPrune(history: makeHistory(better + [trial]), trial: trial) == expected, "step \(last)")
         }
@@ -259,10 +269,10 @@ struct SuccessiveHalvingPrunerTests {
         #expect(SuccessiveHalvingPruner.recordedValue(skipping, rungStep: 1) == 1)
         #expect(SuccessiveHalvingPruner.recordedValue(skipping, rungStep: 3) == 50)
         #expect(SuccessiveHalvingPruner.recordedValue(skipping, rungStep: 9) == nil)
-        let trial = makeTrial(20, .running, [0: 2, 1: 2])
+        let trial = checkedAfterEachReport(makeTrial(20, .running, [0: 2, 1: 2]))
         #expect(pruner.shouldPrune(history: makeHistory([skipping, trial]), trial: trial))
         // At rung 3 trial 0 recorded 50.
-        let later = makeTrial(20, .running, [0: 2, 1: 2, 2: 2, 3: 2])
+        let later = checkedAfterEachReport(makeTrial(20, .running, [0: 2, 1: 2, 2: 2, 3: 2]))
         #expect(!pruner.shouldPrune(history: makeHistory([skipping, later]), trial: later))
     }
 
@@ -271,16 +281,19 @@ struct SuccessiveHalvingPrunerTests {
         let pruner = SuccessiveHalvingPruner(reductionFactor: 2)  // rungs 1, 2, 4, 8
         // At rungs 1 and 2 the other trial is worse, at rung 4 better.
         let other = makeTrial(0, .complete, [1: 10, 2: 10, 4: 1, 8: 1])
-        let jumping = makeTrial(20, .running, [0: 5, 4: 5])
+        let jumping = checkedAfterEachReport(makeTrial(20, .running, [0: 5, 4: 5]))
         #expect(pruner.shouldPrune(history: makeHistory([other, jumping]), trial: jumping))
-        let jumpingTwo = makeTrial(20, .running, [0: 5, 2: 5])
+        let jumpingTwo = checkedAfterEachReport(makeTrial(20, .running, [0: 5, 2: 5]))
         #expect(!pruner.shouldPrune(history: makeHistory([other, jumpingTwo]), trial: jumpingTwo))
         // Passed rung 1 at step 1, then others did better there: not judged again at step 3.
         let betterAtOne = others([0, 0, 0], steps: [1])
-        let passed = makeTrial(20, .running, [1: 5, 3: 5])
+        let passed = checkedAfterEachReport(makeTrial(20, .running, [1: 5, 3: 5]))
         #expect(!pruner.shouldPrune(history: makeHistory(betterAtOne + [passed]), trial: passed))
+        // Never checked before: every rung passed so far is judged now, rung 1 included.
+        let unchecked = makeTrial(20, .running, [1: 5, 3: 5])
+        #expect(pruner.shouldPrune(history: makeHistory(betterAtOne + [unchecked]), trial: unchecked))
         // … though it would be pruned had it first reported at step 3 (rungs 1 and 2 together).
-        let fresh = makeTrial(20, .running, [0: 5, 3: 5])
+        let fresh = checkedAfterEachReport(makeTrial(20, .running, [0: 5, 3: 5]))
         let betterAtOneAndTwo = others([0, 0, 0], steps: [1, 2])
         #expect(pruner.shouldPrune(history: makeHistory(betterAtOneAndTwo + [fresh]), trial: fresh))
     }

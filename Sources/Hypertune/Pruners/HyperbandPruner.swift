@@ -13,8 +13,10 @@
 /// same one): `h = CRC-32("<studyName>_<number>") mod Σ budgets`, then the first bracket whose
 /// cumulative budget exceeds `h`. Bracket `b` has the budget `⌈B · η^s / (s + 1)⌉` with
 /// `s = B − 1 − b` — the number of configurations Hyperband's bracket `s` starts, so bracket 0
-/// gets the most trials. With the study's name as `studyName`, the assignment is Optuna's. A trial
-/// is compared only with the trials of its own bracket.
+/// gets the most trials. With the study's name as `studyName`, the assignment is Optuna's
+/// whenever the bracket counts agree: Optuna computes `⌊log_η(R/r)⌋` in floating point, which
+/// falls one short at exact powers such as R = 243, η = 3 (5 brackets there, 6 here). A trial is
+/// compared only with the trials of its own bracket.
 ///
 /// Defaults: `minimumResource = 1`, `maximumResource = 81`, `reductionFactor = 3` (Optuna's η;
 /// Optuna's `max_resource` defaults to "auto", the last step of the first complete trial, which

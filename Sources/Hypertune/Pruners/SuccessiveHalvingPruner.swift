@@ -15,8 +15,11 @@
 /// values as its value at the **first reported step ≥ the rung's step** (the report at which the
 /// rung was reached, as Optuna records it when the pruner runs after every report). Trials of
 /// every state count (running, complete, pruned, failed), as in Optuna; a NaN recorded value is
-/// left out (Optuna records none). Rungs whose step is at or before the trial's previous report
-/// were decided then — the trial went on, so it was promoted — and are not judged again.
+/// left out (Optuna records none). Rungs whose step is at or before the step of the trial's
+/// previous check (``FrozenTrial/prunerCheckedStepKey``, which ``Trial/shouldPrune()`` records)
+/// were decided then — the trial went on, so it was promoted — and are not judged again; rungs
+/// passed since (all of them at a first check) are judged in order at the next check, so checking
+/// every few reports prunes as checking after each one does.
 ///
 /// Values are minimised unless the study's first direction is `maximize`. Optuna's `min_resource
 /// = "auto"` (a hundredth of the first complete trial's steps) is not supported: give the
@@ -68,7 +71,10 @@ public struct SuccessiveHalvingPruner: Pruner {
 
     public func shouldPrune(history: StudyHistory, trial: FrozenTrial) -> Bool {
         guard let (last, reported) = trial.lastIntermediate else { return false }
-        let previous = trial.intermediateValues.keys.filter { $0 < last }.max() ?? Int.min
+        var previous = Int.min
+        if case let .number(checked)? = trial.systemAttributes[FrozenTrial.prunerCheckedStepKey], checked.isFinite {
+            previous = Int(checked)
+        }
         let value = history.minimizationValue(reported)
         var rung = 0
         while let step = rungStep(rung), step <= last {

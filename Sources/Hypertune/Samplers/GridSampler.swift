@@ -10,6 +10,10 @@ import Autograd
 /// ``Study/optimize(trials:totalTrials:timeout:parallelism:stopOnError:reproducible:onTrialFinished:objective:)``
 /// ends when the grid is done. ``Study/ask(fixing:)`` beyond the grid starts over in the same order.
 ///
+/// A grid study should start empty (or hold only enqueued trials): trials that another sampler
+/// ran in the same study before take up grid indices too, so their points would be skipped.
+/// Claiming grid cells in the storage itself, which lifts this, comes with the database backends.
+///
 /// Parameters suggested outside the grid are drawn uniformly at random.
 public struct GridSampler: Sampler {
     /// The grid, in mixed radix over names in order (the last name varying fastest).

@@ -25,9 +25,11 @@ public struct StudyHistory: Sendable {
 
 /// Proposes parameter values for trials.
 ///
-/// A sampler is a function of the history and its seed: it keeps no state between trials, so any
-/// number of workers (threads, processes, machines) can share a study, and the same seed with the
-/// same history gives the same proposals. Each trial may sample a *relative* search space jointly
+/// A sampler is a function of the history and its seed: it keeps no state between trials that
+/// could change a proposal (a cache of what it read from finished trials, as ``TPESampler``
+/// keeps, must give exactly what the history gives), so any number of workers (threads,
+/// processes, machines) can share a study, and the same seed with the same history gives the
+/// same proposals. Each trial may sample a *relative* search space jointly
 /// at its start (inferred from past trials — how multivariate TPE, GP and CMA-ES model
 /// correlations) and then *independent* values for any other parameter the objective suggests.
 public protocol Sampler: Sendable {

@@ -51,6 +51,9 @@ public actor InMemoryStorage: Storage {
         // holds is the only reason the array would be copied.
         guard trialsByStudy[studyID] != nil else { throw StorageError(.studyNotFound, "no study with id \(studyID)") }
         let now = Date()
+        // The limit counts every trial that is not WAITING, and enqueued trials are no exception.
+        let count = trialsByStudy[studyID]!.count
+        if let limit, count - trialsByStudy[studyID]!.count(where: { $0.state == .waiting }) >= limit { return nil }
         if let i = trialsByStudy[studyID]!.firstIndex(where: { $0.state == .waiting }) {
             trialsByStudy[studyID]![i].state = .running
             trialsByStudy[studyID]![i].startedAt = now
@@ -58,8 +61,6 @@ public actor InMemoryStorage: Storage {
             trialsByStudy[studyID]![i].worker = worker
             return trialsByStudy[studyID]![i]
         }
-        let count = trialsByStudy[studyID]!.count
-        if let limit, count - trialsByStudy[studyID]!.count(where: { $0.state == .waiting }) >= limit { return nil }
         let trial = FrozenTrial(id: nextTrialID, studyID: studyID, number: count, state: .running,
                                 startedAt: now, heartbeatAt: now, worker: worker)
         nextTrialID += 1
@@ -106,8 +107,12 @@ public actor InMemoryStorage: Storage {
     }
 
     public func setTrialAttribute(trialID: Int, key: String, value: JSONValue, system: Bool) throws {
+        guard system else {
+            try modifyRunning(trialID, "set user attribute '\(key)'") { $0.userAttributes[key] = value }
+            return
+        }
         guard let (study, index) = locations[trialID] else { throw StorageError(.trialNotFound, "no trial with id \(trialID)") }
-        if system { trialsByStudy[study]![index].systemAttributes[key] = value } else { trialsByStudy[study]![index].userAttributes[key] = value }
+        trialsByStudy[study]![index].systemAttributes[key] = value
     }
 
     public func heartbeat(trialID: Int) throws {

@@ -28,8 +28,9 @@ public protocol Storage: Sendable {
     // MARK: Trials
 
     /// Starts a trial: claims the oldest enqueued (WAITING) trial if there is one, else creates a
-    /// new one; both become RUNNING with this worker's heartbeat. Returns nil, creating nothing,
-    /// when `limit` is set and the study already has that many trials that are not WAITING.
+    /// new one; both become RUNNING with this worker's heartbeat. Returns nil, creating and
+    /// claiming nothing, when `limit` is set and the study already has that many trials that are
+    /// not WAITING (enqueued trials count toward the limit once started).
     func startTrial(studyID: Int, limit: Int?, worker: String?) async throws -> FrozenTrial?
     /// Adds a WAITING trial (run before any new trial) whose system attributes hold `parameters`
     /// under ``FrozenTrial/fixedParametersKey``: they take those values when suggested.
@@ -39,6 +40,8 @@ public protocol Storage: Sendable {
     func setParameter(trialID: Int, name: String, value: ParameterValue, distribution: Distribution) async throws
     /// Records an intermediate value of a running trial (a later report for the same step wins).
     func reportIntermediateValue(trialID: Int, step: Int, value: Double) async throws
+    /// Sets a trial attribute: a user attribute only while the trial runs (a finished trial is a
+    /// record), a system attribute (the library's bookkeeping) in any state.
     func setTrialAttribute(trialID: Int, key: String, value: JSONValue, system: Bool) async throws
     /// Records that the running trial's worker is alive.
     func heartbeat(trialID: Int) async throws

@@ -217,6 +217,10 @@ public struct FrozenTrial: Sendable, Codable, Hashable {
     }
 
     /// Whether the trial was enqueued with fixed parameters rather than created by a sampler.
+    /// System attribute: the last reported step at which ``Trial/shouldPrune()`` found that the
+    /// trial goes on.
+    public static let prunerCheckedStepKey = "pruner_checked_step"
+
     public var isEnqueued: Bool { systemAttributes[Self.fixedParametersKey] != nil }
 
     /// The last reported intermediate value and its step.

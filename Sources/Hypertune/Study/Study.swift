@@ -185,9 +185,16 @@ public final class Study: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<parallelism {
                 group.addTask {
-                    while let trial = try await self.nextTrial(run: run, totalTrials: totalTrials) {
-                        let finished = try await self.evaluate(trial, objectives: objectives, stopOnError: stopOnError, run: run)
-                        onTrialFinished(finished)
+                    do {
+                        while let trial = try await self.nextTrial(run: run, totalTrials: totalTrials) {
+                            let finished = try await self.evaluate(trial, objectives: objectives, stopOnError: stopOnError, run: run)
+                            onTrialFinished(finished)
+                        }
+                    } catch {
+                        // An error (a storage failure, or stopOnError) ends every worker's loop,
+                        // including those waiting for earlier trials.
+                        await run.stop()
+                        throw error
                     }
                 }
             }
@@ -199,58 +206,69 @@ public final class Study: Sendable {
     func nextTrial(run: OptimizeRun, totalTrials: Int?) async throws -> Trial? {
         try await run.startGate.withLock {
             guard let index = await run.claimIndex() else { return nil }
-            if run.reproducible { await run.waitUntilFinished(upTo: index - run.parallelism) }
-            let window = await run.recentStarts(before: index)
-            let filter: ((StudyHistory) -> StudyHistory)? = run.reproducible ? { history in
-                // The trials started just before this one are shown as running with the
-                // parameters they had at their start, whatever has happened to them since.
-                let recent = Dictionary(window.map { ($0.number, $0) }, uniquingKeysWith: { a, _ in a })
-                return StudyHistory(directions: history.directions, trials: history.trials.map { t in
-                    guard let start = recent[t.number] else { return t }
-                    var shown = t
-                    shown.state = .running
-                    shown.values = nil
-                    shown.intermediateValues = [:]
-                    shown.parameters = start.parameters
-                    shown.distributions = start.distributions
-                    return shown
-                })
-            } : nil
-            guard let trial = try await self.start(limit: totalTrials, samplerLimit: true, fixing: [:], historyFilter: filter) else {
-                await run.stop()
-                return nil
+            do {
+                return try await self.startTrial(index: index, run: run, totalTrials: totalTrials)
+            } catch {
+                await run.abandon(index: index)
+                throw error
             }
-            // What later trials may see of this one while it runs: its jointly sampled values.
-            var parameters: [String: ParameterValue] = [:], distributions: [String: Distribution] = [:]
-            for (name, x) in trial.relative {
-                guard let d = trial.relativeSpace[name] else { continue }
-                parameters[name] = d.toExternal(x)
-                distributions[name] = d
-            }
-            await run.started(index: index, trialNumber: trial.number, parameters: parameters, distributions: distributions)
-            return trial
         }
+    }
+
+    /// Starts the trial of index `index` of a run (see ``nextTrial(run:totalTrials:)``); nil, with
+    /// the index abandoned, when the run is over.
+    private func startTrial(index: Int, run: OptimizeRun, totalTrials: Int?) async throws -> Trial? {
+        if run.reproducible { await run.waitUntilFinished(upTo: index - run.parallelism) }
+        // The run may have stopped, or its deadline passed, while this index waited.
+        guard await run.isLive else {
+            await run.abandon(index: index)
+            return nil
+        }
+        let window = await run.recentStarts(before: index)
+        let filter: ((StudyHistory) -> StudyHistory)? = run.reproducible ? { history in
+            // The trials started just before this one are shown as running with the
+            // parameters they had at their start, whatever has happened to them since.
+            let recent = Dictionary(window.map { ($0.number, $0) }, uniquingKeysWith: { a, _ in a })
+            return StudyHistory(directions: history.directions, trials: history.trials.map { t in
+                guard let start = recent[t.number] else { return t }
+                var shown = t
+                shown.state = .running
+                shown.values = nil
+                shown.intermediateValues = [:]
+                shown.parameters = start.parameters
+                shown.distributions = start.distributions
+                return shown
+            })
+        } : nil
+        guard let trial = try await self.start(limit: totalTrials, samplerLimit: true, fixing: [:], historyFilter: filter) else {
+            await run.abandon(index: index)
+            await run.stop()
+            return nil
+        }
+        // What later trials may see of this one while it runs: its jointly sampled values.
+        var parameters: [String: ParameterValue] = [:], distributions: [String: Distribution] = [:]
+        for (name, x) in trial.relative {
+            guard let d = trial.relativeSpace[name] else { continue }
+            parameters[name] = d.toExternal(x)
+            distributions[name] = d
+        }
+        await run.started(index: index, trialNumber: trial.number, parameters: parameters, distributions: distributions)
+        return trial
     }
 
     /// Runs the objective on `trial` and records the outcome.
     func evaluate(_ trial: Trial, objectives: @Sendable (Trial) async throws -> [Double], stopOnError: Bool, run: OptimizeRun) async throws -> FrozenTrial {
         defer { Task { await run.finished(trialNumber: trial.number) } }
+        let values: [Double]
         do {
-            let values = try await objectives(trial)
-            let result = try await tell(trial, values: values)
-            await run.finished(trialNumber: trial.number)
-            if stopOnError, result.state == .failed {
-                await run.stop()
-                throw OptimizeError(description: "trial \(trial.number) failed: \(result.failReason ?? "")")
-            }
-            return result
+            values = try await objectives(trial)
         } catch let pruned as TrialPruned {
             let result = try await tell(trial, state: .pruned, reason: pruned.message == "pruned" ? nil : pruned.message)
             await run.finished(trialNumber: trial.number)
             return result
-        } catch let error as OptimizeError {
-            throw error
         } catch {
+            // Any error of the objective, an OptimizeError of a nested study included, fails
+            // only this trial (unless stopOnError).
             let result = try await tell(trial, state: .failed, reason: String(describing: error))
             await run.finished(trialNumber: trial.number)
             if stopOnError {
@@ -259,6 +277,13 @@ public final class Study: Sendable {
             }
             return result
         }
+        let result = try await tell(trial, values: values)
+        await run.finished(trialNumber: trial.number)
+        if stopOnError, result.state == .failed {
+            await run.stop()
+            throw OptimizeError(description: "trial \(trial.number) failed: \(result.failReason ?? "")")
+        }
+        return result
     }
 }
 
@@ -290,14 +315,33 @@ actor OptimizeRun {
     }
 
     func claimIndex() -> Int? {
-        if stopped { return nil }
+        guard isLive else { return nil }
         if let count, nextIndex >= count { return nil }
-        if let deadline, ContinuousClock.now >= deadline { return nil }
         defer { nextIndex += 1 }
         return nextIndex
     }
 
-    func stop() { stopped = true }
+    /// Neither stopped nor past the deadline.
+    var isLive: Bool {
+        if stopped { return false }
+        if let deadline, ContinuousClock.now >= deadline { return false }
+        return true
+    }
+
+    /// Ends the run: no index is handed out any more, and workers waiting for earlier trials
+    /// are released (they then find the run over).
+    func stop() {
+        stopped = true
+        let released = waiters
+        waiters.removeAll()
+        for w in released { w.continuation.resume() }
+    }
+
+    /// An index that will never have a trial (its start failed or found the run over): it counts
+    /// as finished, so no later index waits for it.
+    func abandon(index: Int) {
+        markFinished(index)
+    }
 
     func started(index: Int, trialNumber: Int, parameters: [String: ParameterValue], distributions: [String: Distribution]) {
         starts[index] = (trialNumber, parameters, distributions)
@@ -310,19 +354,26 @@ actor OptimizeRun {
     }
 
     func finished(trialNumber: Int) {
-        guard let index = indexOfNumber[trialNumber], finishedIndices.insert(index).inserted else { return }
+        guard let index = indexOfNumber[trialNumber] else { return }
+        markFinished(index)
+    }
+
+    private func markFinished(_ index: Int) {
+        guard finishedIndices.insert(index).inserted else { return }
+        while finishedIndices.contains(finishedPrefix) { finishedPrefix += 1 }
         let ready = waiters.filter { isFinished(upTo: $0.index) }
         waiters.removeAll { isFinished(upTo: $0.index) }
         for w in ready { w.continuation.resume() }
     }
 
-    func isFinished(upTo index: Int) -> Bool {
-        index < 0 || (0...index).allSatisfy { finishedIndices.contains($0) }
-    }
+    /// How many indices from 0 on have all finished.
+    private var finishedPrefix = 0
 
-    /// Returns when every trial of this call up to `index` has finished.
+    func isFinished(upTo index: Int) -> Bool { index < finishedPrefix }
+
+    /// Returns when every trial of this call up to `index` has finished, or the run has stopped.
     func waitUntilFinished(upTo index: Int) async {
-        if isFinished(upTo: index) { return }
+        if isFinished(upTo: index) || stopped { return }
         await withCheckedContinuation { waiters.append((index, $0)) }
     }
 }

@@ -108,7 +108,15 @@ public actor Trial {
     /// trials' (the history is read afresh). Throw ``TrialPruned`` to stop.
     public func shouldPrune() async throws -> Bool {
         let history = try await study.history()
-        return study.pruner.shouldPrune(history: history, trial: frozen)
+        let prune = study.pruner.shouldPrune(history: history, trial: frozen)
+        // Pruners that judge once per rung (successive halving, Hyperband) read how far the
+        // previous check got, so reports between checks are judged at the next one.
+        if !prune, let step = frozen.lastIntermediate?.step {
+            let key = FrozenTrial.prunerCheckedStepKey, value = JSONValue.number(Double(step))
+            try await study.storage.setTrialAttribute(trialID: id, key: key, value: value, system: true)
+            frozen.systemAttributes[key] = value
+        }
+        return prune
     }
 
     /// Attaches a user attribute to the trial.
