@@ -26,8 +26,9 @@ import RealModule
 /// The dimensions are `space` when given (in that order), sampled jointly for every trial,
 /// including the first. Without it they are inferred from the history: the parameters that every
 /// COMPLETE trial has, with the same distribution (single-valued ones left out), sorted by name —
-/// so the first trials, before any is complete, are sampled independently. Parameters outside the
-/// space are sampled independently and uniformly (``SamplerRandom``).
+/// so the first trials, before any is complete, are sampled independently, and their points of the
+/// sequence go unused (give `space` to keep the power-of-2 balance from the first trial).
+/// Parameters outside the space are sampled independently and uniformly (``SamplerRandom``).
 ///
 /// The sampler keeps no state: a proposal is a function of (seed, trial number, space).
 ///

@@ -156,7 +156,8 @@ public final class Study: Sendable {
     /// - With `reproducible` (the default), trial *i* of this call is proposed only once the
     ///   trials up to *i − parallelism* have finished, and sees the *parallelism − 1* trials before
     ///   it as running with the parameters they were given at their start: the proposals depend
-    ///   only on the seed, the parallelism and the objective values, not on timing.
+    ///   only on the seed, the parallelism and the objective values, not on timing. (Pruning
+    ///   decisions read the study as it is when asked, so with a pruner they can depend on timing.)
     /// - A throwing objective or a non-finite value makes the trial FAILED with the reason and the
     ///   study goes on, unless `stopOnError`; throwing ``TrialPruned`` makes it PRUNED.
     public func optimize(
