@@ -81,7 +81,7 @@ struct OverheadBench: AsyncParsableCommand {
         if let peer { try compare(rows, peerPath: peer) }
     }
 
-    /// Prints each of our rows beside every peer configuration of the same window.
+    /// Prints each of our rows beside the peer configurations of the same method and window.
     func compare(_ rows: [Row], peerPath: String) throws {
         guard let data = FileManager.default.contents(atPath: peerPath),
               let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
@@ -90,7 +90,9 @@ struct OverheadBench: AsyncParsableCommand {
         var err = FileHandle.standardError
         for (peerName, result) in results.sorted(by: { $0.key < $1.key }) {
             guard let windows = result["per_trial"] as? [String: [String: Any]] else { continue }
-            for row in rows {
+            // Like with like: TPE beside the peers' TPE, random beside their random search.
+            let family = peerName.contains("tpe") ? "tpe" : peerName.contains("random") ? "random" : peerName
+            for row in rows where row.sampler.contains(family) {
                 guard let w = windows[row.window], let peerMedian = w["median_ms"] as? Double else { continue }
                 print(String(format: "%@ %@ vs %@: %.4f ms vs %.3f ms (%.0f× faster)", row.window, row.sampler, peerName,
                              row.median_ms, peerMedian, peerMedian / row.median_ms), to: &err)
