@@ -1,13 +1,25 @@
 import ArgumentParser
 import Autograd
 import Foundation
+import Hypertune
 import RealModule
 
 /// `hypertune demo`: trains a small neural network on a synthetic three-arm spiral with gradients
-/// from the engine, printing the loss as it falls and the final accuracy.
-struct Demo: ParsableCommand {
+/// from the engine, printing the loss as it falls and the final accuracy. With `--study`, tunes
+/// the network's learning rate, momentum and width instead: a TPE study with median pruning on
+/// the validation loss.
+struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a small MLP with the autodiff engine and print its loss falling.")
+        abstract: "Train a small MLP with the autodiff engine (or, with --study, tune it with TPE).")
+
+    @Flag(help: "Tune learning rate, momentum and width with a TPE study (median pruning) instead of training once.")
+    var study = false
+
+    @Option(help: "Trials of the study (with --study).")
+    var trials: Int = 30
+
+    @Option(help: "Trials run at once (with --study).")
+    var parallelism: Int = 1
 
     @Option(help: "Training steps (full-batch SGD with momentum).")
     var steps: Int = 400
@@ -31,6 +43,7 @@ struct Demo: ParsableCommand {
         guard learningRate > 0, learningRate.isFinite else {
             throw ValidationError("--learning-rate must be a positive number, got \(learningRate)")
         }
+        guard trials > 0, parallelism > 0 else { throw ValidationError("--trials and --parallelism must be positive") }
     }
 
     /// Three interleaved spiral arms with Gaussian noise: not linearly separable.
@@ -47,7 +60,8 @@ struct Demo: ParsableCommand {
         return (Tensor(shape: [3 * perClass, 2], scalars: xs), labels)
     }
 
-    func run() throws {
+    func run() async throws {
+        if study { return try await runStudy() }
         var g = SeededGenerator(seed: seed)
         let (x, labels) = Self.spirals(perClass: pointsPerClass, generator: &g)
         var model = MLP<Float>(sizes: [2, hidden, hidden, 3], activation: .relu, generator: &g)
@@ -74,6 +88,59 @@ struct Demo: ParsableCommand {
         let elapsed = ContinuousClock.now - start
         print(String(format: "loss %.4f -> %.4f in %d steps (%.2f s)", firstLoss, lastLoss, steps,
                      Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18))
+    }
+
+    /// The study: each trial trains the network from its own seed for `steps` steps, reports the
+    /// validation loss every tenth of them (the median pruner stops trials doing worse than the
+    /// median of earlier ones at the same step), and returns the final validation loss. A
+    /// diverging learning rate gives a NaN loss: that trial fails, with the reason, and the study
+    /// goes on.
+    func runStudy() async throws {
+        var g = SeededGenerator(seed: seed)
+        let (x, labels) = Self.spirals(perClass: pointsPerClass, generator: &g)
+        let (validation, validationLabels) = Self.spirals(perClass: pointsPerClass, generator: &g)
+        let steps = self.steps, seed = self.seed, every = max(1, steps / 10)
+        let study = try await Study.create(
+            name: "spiral-mlp", direction: .minimize, sampler: TPESampler(seed: seed),
+            pruner: MedianPruner(startupTrials: 5, warmupSteps: steps / 5))
+        print("Tuning an MLP on \(labels.count) spiral points: \(trials) trials of \(steps) steps, TPE with median pruning")
+        print("trial  state     validation loss  learning rate  momentum  hidden")
+        let clock = ContinuousClock(), start = clock.now
+        try await study.optimize(trials: trials, parallelism: parallelism, onTrialFinished: { t in
+            let p = t.parameters
+            let value = t.value.map { String(format: "%.4f", $0) } ?? "-"
+            print(String(format: "%5d  ", t.number) + t.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
+                  + String(repeating: " ", count: max(0, 17 - value.count)) + value
+                  + String(format: "  %13.5f  %8.3f  %6d", p["learning_rate"]?.doubleValue ?? .nan, p["momentum"]?.doubleValue ?? .nan, p["hidden"]?.intValue ?? 0))
+        }) { trial in
+            let learningRate = try await trial.suggestFloat("learning_rate", 1e-3, 3, log: true)
+            let momentum = try await trial.suggestFloat("momentum", 0, 0.99)
+            let hidden = try await trial.suggestInt("hidden", 4, 64, log: true)
+            var g = SeededGenerator(seed: seed &+ 1 &+ UInt64(trial.number))
+            var model = MLP<Float>(sizes: [2, hidden, hidden, 3], activation: .relu, generator: &g)
+            var optimizer = SGD<Float>(learningRate: Float(learningRate), momentum: Float(momentum))
+            var loss = Double.nan
+            for step in 1...steps {
+                let (_, grads) = valueWithGradient(at: model.parameters) { ps in
+                    crossEntropy(logits: model.with(parameters: ps)(x), labels: labels)
+                }
+                optimizer.update(&model.parameters, along: grads)
+                guard step % every == 0 || step == steps else { continue }
+                loss = Double(crossEntropy(logits: model(validation), labels: validationLabels).scalar)
+                guard loss.isFinite else { return loss }  // the study records the trial as FAILED
+                try await trial.report(loss, step: step)
+                if try await trial.shouldPrune() { throw TrialPruned() }
+            }
+            return loss
+        }
+        let seconds = Double((clock.now - start).components.seconds) + Double((clock.now - start).components.attoseconds) * 1e-18
+        let all = try await study.trials()
+        let count = { (state: TrialState) in all.count { $0.state == state } }
+        print(String(format: "%d complete, %d pruned, %d failed in %.1f s", count(.complete), count(.pruned), count(.failed), seconds))
+        if let best = try await study.bestTrial() {
+            print("best: trial \(best.number), validation loss \(String(format: "%.4f", best.value ?? .nan)), " +
+                  best.parameters.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", "))
+        }
     }
 
     static func accuracy(_ logits: Tensor<Float>, _ labels: [Int]) -> Double {
