@@ -51,10 +51,9 @@ final class StudyMemo {
     private(set) var recordedID: [Int] = []
     /// Index into `signatures` of each recorded trial's parameter set; -1 before it finished.
     private(set) var signatureOf: [Int32] = []
-    /// Each recorded trial's rank key for TPE (``TPESampler/score(_:minimizing:)``) when the
-    /// objective is minimised, and when it is maximised; nil for complete trials without a
-    /// finite value.
-    private(set) var scoreOf: [TPESampler.Score?] = [], maximizingScoreOf: [TPESampler.Score?] = []
+    /// Each recorded trial's outcome for TPE's ranking (nil for complete trials without a
+    /// finite value).
+    private(set) var outcomeOf: [TPESampler.Outcome?] = []
     /// The distinct parameter sets (name → distribution) of finished trials.
     private(set) var signatures: [[String: Distribution]] = []
     private var signatureIndex: [[String: Distribution]: Int32] = [:]
@@ -129,7 +128,6 @@ final class StudyMemo {
         var taken = 0
     }
 
-    static func isFinished(_ t: FrozenTrial) -> Bool { isFinished(t.state) }
     static func isFinished(_ state: TrialState) -> Bool { state == .complete || state == .pruned }
 
     /// Records the trials of `history` that finished since they were last seen, and checks that
@@ -157,8 +155,7 @@ final class StudyMemo {
             let t = history.trials[i]
             grow(to: t.number + 1)
             recordedID[t.number] = t.id
-            scoreOf[t.number] = TPESampler.score(t, minimizing: true)
-            maximizingScoreOf[t.number] = TPESampler.score(t, minimizing: false)
+            outcomeOf[t.number] = TPESampler.Outcome(t)
             recorded.append(t)
             let distributions = t.distributions
             if let s = signatureIndex[distributions] {
@@ -177,8 +174,7 @@ final class StudyMemo {
         guard recordedID.count < count else { return }
         recordedID += [Int](repeating: -1, count: count - recordedID.count)
         signatureOf += [Int32](repeating: -1, count: count - signatureOf.count)
-        scoreOf += [TPESampler.Score?](repeating: nil, count: count - scoreOf.count)
-        maximizingScoreOf += [TPESampler.Score?](repeating: nil, count: count - maximizingScoreOf.count)
+        outcomeOf += [TPESampler.Outcome?](repeating: nil, count: count - outcomeOf.count)
     }
 
     /// The column of `name` drawn from `distribution`, up to date with the recorded trials.

@@ -32,9 +32,10 @@ public struct TPESampler: Sampler {
     public struct Configuration: Sendable {
         /// Random proposals before the model is used.
         public var startupTrials = 10
-        /// Candidates drawn from `l` per proposal. 48 was the best of 24–128 over the synthetic
-        /// suite (100 seeds kept apart from the benchmark's): more candidates exploit `l/g`
-        /// harder, which pays on smooth functions up to about this count.
+        /// Candidates drawn from `l` per proposal. More candidates exploit `l/g` harder, which
+        /// pays on smooth functions, at a cost proportional to their number: 48 beat Optuna's 24
+        /// over the synthetic suite (seeds 200–299); 100 did better on most functions there but
+        /// doubles the cost and was less robust at the benchmark's seeds.
         public var candidates = 48
         /// `γ(n)`: how many of `n` observations count as good.
         public var gamma: @Sendable (Int) -> Int = { min(Int((0.1 * Double($0)).rounded(.up)), 25) }
@@ -194,10 +195,9 @@ public struct TPESampler: Sampler {
         // `g` is built under the memo's lock: its truncation masses are memoised there.
         guard let (split, g) = memo.withStudy(studyID, history: history, { memo -> (Split, ParzenEstimator)? in
             guard let split = split(history, parameters, memo) else { return nil }
-            let columns = parameters.map { memo.column($0.name, $0.distribution) }
             let g = split.aboveNumbers.withUnsafeBufferPointer { slots in
                 estimator(split.above, split.aboveCount, orders: split.aboveOrders,
-                          masses: columns.map { $0.truncationMemo(slots: slots.baseAddress!) }, storage: storage)
+                          masses: split.columns.map { $0.truncationMemo(slots: slots.baseAddress!) }, storage: storage)
             }
             return (split, g)
         }) else { return nil }
@@ -221,6 +221,8 @@ public struct TPESampler: Sampler {
         var aboveOrders: [[Int]]
         /// The trial number of each of `above`'s rows.
         var aboveNumbers: [Int32]
+        /// The memo's columns of the parameters (valid under the memo's lock).
+        var columns: [StudyMemo.Column]
     }
 
     /// Scores sort better first: (−steps reached, minimisation value). Complete trials rank by
@@ -230,19 +232,32 @@ public struct TPESampler: Sampler {
         static func < (a: Score, b: Score) -> Bool { (a.stepKey, a.value) < (b.stepKey, b.value) }
     }
 
-    /// `t`'s rank key, nil unless it is complete with a finite value or pruned. With
-    /// `minimizing` false the value is negated (a maximised objective).
-    static func score(_ t: FrozenTrial, minimizing: Bool) -> Score? {
-        let sign = minimizing ? 1.0 : -1.0
-        switch t.state {
-        case .complete:
-            guard let v = t.values?.first, v.isFinite else { return nil }
-            return Score(stepKey: -.infinity, value: sign * v)
-        case .pruned:
-            guard let last = t.lastIntermediate else { return Score(stepKey: .infinity, value: 0) }
-            return Score(stepKey: -Double(last.step), value: last.value.isNaN ? .infinity : sign * last.value)
-        default:
-            return nil
+    /// What a finished trial brings to the ranking, as reported: `stepKey` is −∞ for a complete
+    /// trial and −(last step) for a pruned one (+∞ without any report); `value` is the objective
+    /// value or the last intermediate one (NaN possible for pruned trials).
+    struct Outcome {
+        let stepKey: Double, value: Double
+
+        /// Nil unless `t` is complete with a finite value, or pruned.
+        init?(_ t: FrozenTrial) {
+            switch t.state {
+            case .complete:
+                guard let v = t.values?.first, v.isFinite else { return nil }
+                (stepKey, value) = (-.infinity, v)
+            case .pruned:
+                guard let last = t.lastIntermediate else {
+                    (stepKey, value) = (.infinity, 0)
+                    return
+                }
+                (stepKey, value) = (-Double(last.step), last.value)
+            default:
+                return nil
+            }
+        }
+
+        /// The rank key for the study's direction; a NaN value ranks last among its peers.
+        func score(maximizing: Bool) -> Score {
+            Score(stepKey: stepKey, value: value.isNaN ? .infinity : maximizing ? -value : value)
         }
     }
 
@@ -259,21 +274,21 @@ public struct TPESampler: Sampler {
         // Pass 1: which trials have the parameters, and their scores (nil: running).
         var rowNumbers: [Int] = [], scores: [Score?] = []
         var runningRows: [Double] = []
-        let scoreOf = history.directions.first == .maximize ? memo.maximizingScoreOf : memo.scoreOf
+        let outcomeOf = memo.outcomeOf, maximizing = history.directions.first == .maximize
         rowNumbers.reserveCapacity(history.trials.count)
         scores.reserveCapacity(history.trials.count)
         history.trials.withUnsafeBufferPointer { trials in
             for i in trials.indices {
                 let state = trials[i].state, number = trials[i].number
                 if StudyMemo.isFinished(state) {
-                    guard let score = scoreOf[number] else { continue }
+                    guard let outcome = outcomeOf[number] else { continue }
                     var complete = true
                     for v in values where v[number].isNaN {
                         complete = false
                         break
                     }
                     guard complete else { continue }
-                    scores.append(score)
+                    scores.append(outcome.score(maximizing: maximizing))
                 } else if state == .running && configuration.constantLiar {
                     let t = trials[i]
                     let start = runningRows.count
@@ -387,6 +402,6 @@ public struct TPESampler: Sampler {
             precondition(written == aboveCount, "TPE: the sorted columns disagree with the history")
             orders.append(order)
         }
-        return Split(below: below, belowCount: nBelow, above: above, aboveCount: aboveCount, aboveOrders: orders, aboveNumbers: aboveNumbers)
+        return Split(below: below, belowCount: nBelow, above: above, aboveCount: aboveCount, aboveOrders: orders, aboveNumbers: aboveNumbers, columns: columns)
     }
 }

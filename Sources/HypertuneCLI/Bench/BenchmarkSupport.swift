@@ -81,26 +81,24 @@ enum BenchmarkSupport {
 
     /// The peak resident set size in MiB since the start or the last reset (VmHWM on Linux).
     static var peakResidentMegabytes: Double {
-        #if os(Linux)
-        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
-            for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-                return (line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Double($0) } ?? 0) / 1024
-            }
-        }
-        #endif
-        return peakRSSMegabytes
+        processStatusMegabytes("VmHWM") ?? peakRSSMegabytes
     }
 
     /// The current resident set size in MiB (VmRSS on Linux).
     static var residentMegabytes: Double {
+        processStatusMegabytes("VmRSS") ?? 0
+    }
+
+    /// A size field of `/proc/self/status` (kB there) in MiB; nil where there is no such file.
+    static func processStatusMegabytes(_ field: String) -> Double? {
         #if os(Linux)
         if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
-            for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
                 return (line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Double($0) } ?? 0) / 1024
             }
         }
         #endif
-        return 0
+        return nil
     }
 
     /// Runs this executable again with `arguments` and returns its standard output; used to

@@ -22,8 +22,12 @@ struct OverheadBench: AsyncParsableCommand {
     @Option(help: "The peer's results (overhead_bench.py's overhead.json) to compare with.")
     var peer: String?
 
+    @Option(help: "Candidates per TPE proposal, instead of the default.")
+    var tpeCandidates: Int?
+
     func validate() throws {
         guard trials >= 100 else { throw ValidationError("--trials must be at least 100, got \(trials)") }
+        if let tpeCandidates, tpeCandidates < 1 { throw ValidationError("--tpe-candidates must be positive, got \(tpeCandidates)") }
         for name in samplers.split(separator: ",") where SamplersBench.makeSampler(String(name), seed: 0) == nil {
             throw ValidationError("unknown sampler '\(name)'")
         }
@@ -54,7 +58,7 @@ struct OverheadBench: AsyncParsableCommand {
         let hartmann = SyntheticFunction.hartmann6
         var rows: [Row] = []
         for name in samplers.split(separator: ",").map(String.init) {
-            let study = try await Study.create(name: "overhead-\(name)", sampler: SamplersBench.makeSampler(name, seed: 0)!)
+            let study = try await Study.create(name: "overhead-\(name)", sampler: SamplersBench.makeSampler(name, seed: 0, tpeCandidates: tpeCandidates)!)
             let clock = ContinuousClock()
             var times: [Double] = []
             times.reserveCapacity(trials)
@@ -69,7 +73,7 @@ struct OverheadBench: AsyncParsableCommand {
             }
             for (a, b) in windows {
                 let window = Array(times[(a - 1)..<b])
-                rows.append(Row(sampler: "hypertune_" + name.replacingOccurrences(of: "-", with: "_"), storage: "memory", window: "\(a)-\(b)",
+                rows.append(Row(sampler: SamplersBench.rowName(name, tpeCandidates: tpeCandidates), storage: "memory", window: "\(a)-\(b)",
                                 median_ms: BenchmarkSupport.median(window) * 1e3, mean_ms: window.reduce(0, +) / Double(window.count) * 1e3))
             }
             FileHandle.standardError.write(Data("\(name): \(rows.suffix(windows.count).map { "\($0.window) \(String(format: "%.4f", $0.median_ms)) ms" }.joined(separator: ", "))\n".utf8))

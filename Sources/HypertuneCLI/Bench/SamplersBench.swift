@@ -31,8 +31,12 @@ struct SamplersBench: AsyncParsableCommand {
     @Option(help: "Peer rows (JSON lines from bb_bench.py) to summarise beside ours.")
     var peer: [String] = []
 
+    @Option(help: "Candidates per TPE proposal, instead of the default (to tune it).")
+    var tpeCandidates: Int?
+
     func validate() throws {
         guard seeds > 0, evaluations > 0 else { throw ValidationError("--seeds and --evaluations must be positive") }
+        if let tpeCandidates, tpeCandidates < 1 { throw ValidationError("--tpe-candidates must be positive, got \(tpeCandidates)") }
         for name in functions.split(separator: ",") where !SyntheticFunction.suite.contains(where: { $0.name == name }) {
             throw ValidationError("unknown function '\(name)'; the suite has \(SyntheticFunction.suite.map(\.name).joined(separator: ", "))")
         }
@@ -41,31 +45,36 @@ struct SamplersBench: AsyncParsableCommand {
         }
     }
 
-    static func makeSampler(_ name: String, seed: UInt64) -> (any Sampler)? {
+    /// The sampler a benchmark name stands for; `tpeCandidates` overrides the candidate count of
+    /// the TPE presets.
+    static func makeSampler(_ name: String, seed: UInt64, tpeCandidates: Int? = nil) -> (any Sampler)? {
+        var c = TPESampler.Configuration()
         switch name {
         case "random": return RandomSampler(seed: seed)
         case "sobol": return QuasiRandomSampler(kind: .sobol, seed: seed)
-        case "tpe": return TPESampler(seed: seed)
-        case "tpe-scott":
-            var c = TPESampler.Configuration()
-            c.bandwidth = .scott
-            return TPESampler(seed: seed, configuration: c)
-        case "tpe-univariate":
-            var c = TPESampler.Configuration()
-            c.multivariate = false
-            return TPESampler(seed: seed, configuration: c)
+        case "tpe": break
+        case "tpe-scott": c.bandwidth = .scott
+        case "tpe-univariate": c.multivariate = false
         case "tpe-hyperopt":
             // Hyperopt's defaults: 20 random trials, γ = ⌈¼√n⌉ good ones, 24 candidates,
             // univariate, the prior among the neighbours.
-            var c = TPESampler.Configuration()
             c.multivariate = false
             c.candidates = 24
             c.startupTrials = 20
             c.bandwidth = .neighbourGapsWithPrior
             c.gamma = { min(Int((0.25 * Double($0).squareRoot()).rounded(.up)), 25) }
-            return TPESampler(seed: seed, configuration: c)
         default: return nil
         }
+        if let tpeCandidates { c.candidates = tpeCandidates }
+        return TPESampler(seed: seed, configuration: c)
+    }
+
+    /// The name of a sampler's rows: `hypertune_<name>`, with `_c<N>` when the candidate count
+    /// was overridden.
+    static func rowName(_ name: String, tpeCandidates: Int?) -> String {
+        let base = "hypertune_" + name.replacingOccurrences(of: "-", with: "_")
+        guard let tpeCandidates, name.hasPrefix("tpe") else { return base }
+        return base + "_c\(tpeCandidates)"
     }
 
     struct Row: Codable {
@@ -88,7 +97,7 @@ struct SamplersBench: AsyncParsableCommand {
         for function in chosen {
             for samplerName in samplers.split(separator: ",").map(String.init) {
                 for seed in seedOffset..<(seedOffset + seeds) {
-                    let sampler = Self.makeSampler(samplerName, seed: UInt64(seed))!
+                    let sampler = Self.makeSampler(samplerName, seed: UInt64(seed), tpeCandidates: tpeCandidates)!
                     let clock = ContinuousClock(), start = clock.now
                     let study = try await Study.create(name: "\(function.name)-\(samplerName)-\(seed)", sampler: sampler)
                     let space = function.space
@@ -99,7 +108,7 @@ struct SamplersBench: AsyncParsableCommand {
                     }
                     let elapsed = clock.now - start
                     let best = try await study.bestTrial()!.value!
-                    let row = Row(function: function.name, optimizer: "hypertune_" + samplerName.replacingOccurrences(of: "-", with: "_"),
+                    let row = Row(function: function.name, optimizer: Self.rowName(samplerName, tpeCandidates: tpeCandidates),
                                   seed: seed, best: best, regret: function.regret(best),
                                   wall_s: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
                                   n_evals: evaluations)
