@@ -23,6 +23,9 @@ typedef void (*ag_quadratic_batch_fn)(size_t, size_t, const double *, const doub
                                       const double *, size_t, size_t, const double *, double *,
                                       size_t);
 typedef double (*ag_logsumexp_fn)(size_t, const double *, const double *, double);
+typedef void (*ag_mixture_fn)(size_t, size_t, const double *, const double *, const double *,
+                              size_t, const double *, double, size_t, const double *, double *,
+                              double *);
 
 typedef struct {
     const char *name;
@@ -33,6 +36,7 @@ typedef struct {
     ag_quadratic_fn dquadratic;
     ag_quadratic_batch_fn dquadratic_batch;
     ag_logsumexp_fn dlogsumexp;
+    ag_mixture_fn dmixture;
 } ag_table;
 
 #define AG_TABLE(isa, label)                                                                       \
@@ -45,7 +49,8 @@ typedef struct {
      ag_vexp_##isa,                                                                                \
      ag_dquadratic_terms_##isa,                                                                    \
      ag_dquadratic_terms_batch_##isa,                                                              \
-     ag_dlogsumexp_##isa}
+     ag_dlogsumexp_##isa,                                                                          \
+     ag_dmixture_logdensity_##isa}
 
 #if defined(__x86_64__)
 static const ag_table ag_tables[] = {
@@ -146,4 +151,9 @@ void ag_dquadratic_terms_batch(size_t K, size_t C, const double *base, const dou
 }
 double ag_dlogsumexp(size_t K, const double *t, const double *w, double cutoff) {
     return ag_table_get()->dlogsumexp(K, t, w, cutoff);
+}
+void ag_dmixture_logdensity(size_t K, size_t C, const double *base, const double *mu,
+                            const double *curv, size_t ld, const double *w, double cutoff, size_t P,
+                            const double *y, double *scratch, double *out) {
+    ag_table_get()->dmixture(K, C, base, mu, curv, ld, w, cutoff, P, y, scratch, out);
 }

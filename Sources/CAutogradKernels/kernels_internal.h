@@ -30,7 +30,11 @@
     void ag_dquadratic_terms_batch_##isa(size_t K, size_t C, const double *base, const double *mu, \
                                          const double *curv, size_t ld, size_t P, const double *y, \
                                          double *t, size_t ldt);                                  \
-    double ag_dlogsumexp_##isa(size_t K, const double *t, const double *w, double cutoff);
+    double ag_dlogsumexp_##isa(size_t K, const double *t, const double *w, double cutoff);      \
+    void ag_dmixture_logdensity_##isa(size_t K, size_t C, const double *base, const double *mu,   \
+                                      const double *curv, size_t ld, const double *w,             \
+                                      double cutoff, size_t P, const double *y, double *scratch,  \
+                                      double *out);
 
 #if defined(__x86_64__)
 AG_DECLARE_ISA(avx512)

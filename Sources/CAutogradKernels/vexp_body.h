@@ -205,6 +205,87 @@ AG_ATTR void AG_CAT2(ag_dquadratic_terms_batch, AG_ISA)(size_t K, size_t C, cons
 // nothing overflows; -inf for K = 0 or when every term is -inf, NaN when one is NaN (the sum
 // carries it). Terms with t[k] < m - cutoff are left out, and with them their exponentials: the
 // caller picks cutoff so that they cannot matter (see autograd_kernels.h). t and w are read only.
+// The kept terms are packed into a small buffer before their exponentials are taken, so the
+// cost is one exponential per kept term (a vector's worth at a time), however they are spread.
+// The sum of ag_dlogsumexp once the maximum m of t (finite) is known.
+INLINE double F(xlse_given_max)(size_t K, const double *t, const double *w, double m, double cutoff) {
+    enum { CAP = 16 * VL };
+    double dk[CAP + VL] __attribute__((aligned(64))), wk[CAP + VL] __attribute__((aligned(64)));
+    size_t n = 0, k = 0;
+    V sv = F(xsplat)(0);
+    const V mm = F(xsplat)(m), low = F(xsplat)(-cutoff);
+    // Exponentials of the packed terms, weighted into sv; the buffer's tail is padded with
+    // -inf terms (weight 0), which add exactly nothing.
+#define AG_LSE_FLUSH()                                                                             \
+    do {                                                                                           \
+        for (size_t j = n; j % VL != 0; j++) { dk[j] = -__builtin_inf(); wk[j] = 0; }              \
+        for (size_t j = 0; j < n; j += VL) {                                                       \
+            const V e = F(xexp)(*(const VU *)(dk + j));                                            \
+            sv = F(xfma)(*(const VU *)(wk + j), e, sv);                                            \
+        }                                                                                          \
+        n = 0;                                                                                     \
+    } while (0)
+    for (; k + VL <= K; k += VL) {
+        const V d = *(const VU *)(t + k) - mm;
+        const IV keep = ~(d < low); // NaN is kept, so it reaches the sum
+#if defined(__has_builtin) && __has_builtin(__builtin_reduce_or)
+        if (!__builtin_reduce_or(keep)) continue;
+#else
+        AG_IT any = 0;
+        for (size_t j = 0; j < VL; j++) any |= keep[j];
+        if (!any) continue;
+#endif
+#if AG_VBYTES == 64 && AG_ESIZE == 8 && defined(__x86_64__)
+        // AVX-512: pack the kept lanes with the compress instruction.
+        const unsigned char bits = (unsigned char)__builtin_ia32_cmppd512_mask(d, low, 13 /* _CMP_GE_OS */, 0xff, 4) |
+                                   (unsigned char)__builtin_ia32_cmppd512_mask(d, d, 3 /* _CMP_UNORD_Q */, 0xff, 4);
+        // (Compressing in registers and storing whole vectors: compressing stores to memory
+        // are microcoded and slow on some processors.)
+        *(VU *)(dk + n) = __builtin_ia32_compressdf512_mask(d, F(xsplat)(0), bits);
+        *(VU *)(wk + n) = __builtin_ia32_compressdf512_mask(w ? *(const VU *)(w + k) : F(xsplat)(1), F(xsplat)(0), bits);
+        n += (size_t)__builtin_popcount(bits);
+#else
+        // Branch-free packing: every lane is written, and the next slot advances past kept ones.
+        for (size_t j = 0; j < VL; j++) {
+            dk[n] = d[j];
+            wk[n] = w ? w[k + j] : 1;
+            n += keep[j] & 1;
+        }
+#endif
+        if (n >= CAP) AG_LSE_FLUSH();
+    }
+    for (; k < K; k++) {
+        const double d = t[k] - m;
+        if (d < -cutoff) continue;
+        dk[n] = d;
+        wk[n] = w ? w[k] : 1;
+        n++;
+    }
+    AG_LSE_FLUSH();
+#undef AG_LSE_FLUSH
+    double s = 0;
+    for (size_t j = 0; j < VL; j++) s += sv[j];
+    return m + __builtin_log(s);
+}
+
+// ag_dlogsumexp once the maximum m of t is known: the special cases of an infinite or missing
+// maximum, else the sum.
+INLINE double F(xlse_with_max)(size_t K, const double *t, const double *w, double m, double cutoff) {
+    if (!(m > -__builtin_inf())) { // every term -inf (or NaN, which the maximum skipped)
+        for (size_t j = 0; j < K; j++)
+            if (t[j] != t[j]) return t[j];
+        return m;
+    }
+    if (m == __builtin_inf()) return m;
+    return F(xlse_given_max)(K, t, w, m, cutoff);
+}
+
+// log sum_k w[k] exp(t[k]) for k < K (w = NULL: all ones), shifted by the maximum m of t so
+// nothing overflows; -inf for K = 0 or when every term is -inf, NaN when one is NaN (the sum
+// carries it). Terms with t[k] < m - cutoff are left out, and with them their exponentials: the
+// caller picks cutoff so that they cannot matter (see autograd_kernels.h). t and w are read only.
+// The kept terms are packed into a small buffer before their exponentials are taken, so the
+// cost is one exponential per kept term (a vector's worth at a time), however they are spread.
 AG_ATTR double AG_CAT2(ag_dlogsumexp, AG_ISA)(size_t K, const double *t, const double *w, double cutoff) {
     double m = -__builtin_inf();
     size_t k = 0;
@@ -215,36 +296,65 @@ AG_ATTR double AG_CAT2(ag_dlogsumexp, AG_ISA)(size_t K, const double *t, const d
     }
     for (size_t j = 0; j < VL; j++) m = mv[j] > m ? mv[j] : m;
     for (; k < K; k++) m = t[k] > m ? t[k] : m;
-    if (!(m > -__builtin_inf())) { // every term -inf (or NaN, which the maximum skipped)
-        for (size_t j = 0; j < K; j++)
-            if (t[j] != t[j]) return t[j];
-        return m;
+    return F(xlse_with_max)(K, t, w, m, cutoff);
+}
+
+// NP points of ag_dmixture_logdensity (NP <= 4, a constant after inlining): their terms into
+// the rows of scratch with their maxima in the same pass over the kernels, then each sum.
+INLINE void F(xmixture_group)(size_t NP, size_t K, size_t C, const double *base, const double *mu,
+                              const double *curv, size_t ld, const double *w, double cutoff,
+                              const double *y, double *scratch, double *out) {
+    V mx[4];
+    for (size_t j = 0; j < NP; j++) mx[j] = F(xsplat)(-__builtin_inf());
+    V ys[C * NP]; // the points' coordinates, splatted once
+    for (size_t c = 0; c < C; c++)
+        for (size_t j = 0; j < NP; j++) ys[c * NP + j] = F(xsplat)(y[j * C + c]);
+    size_t k = 0;
+    for (; k + VL <= K; k += VL) {
+        V a[4];
+        const V b = base ? *(const VU *)(base + k) : F(xsplat)(0);
+        for (size_t j = 0; j < NP; j++) a[j] = b;
+        for (size_t c = 0; c < C; c++) {
+            const V m = *(const VU *)(mu + c * ld + k), q = *(const VU *)(curv + c * ld + k);
+            for (size_t j = 0; j < NP; j++) {
+                const V u = ys[c * NP + j] - m;
+                a[j] = F(xfma)(q * u, u, a[j]);
+            }
+        }
+        for (size_t j = 0; j < NP; j++) {
+            *(VU *)(scratch + j * K + k) = a[j];
+            mx[j] = F(xselect)(a[j] > mx[j], a[j], mx[j]);
+        }
     }
-    if (m == __builtin_inf()) return m;
-    V sv = F(xsplat)(0);
-    const V mm = F(xsplat)(m), low = F(xsplat)(-cutoff), zero = F(xsplat)(0);
-    for (k = 0; k + VL <= K; k += VL) {
-        const V d = *(const VU *)(t + k) - mm;
-        const IV keep = ~(d < low); // NaN is kept, so it reaches the sum
-#if defined(__has_builtin) && __has_builtin(__builtin_reduce_or)
-        if (!__builtin_reduce_or(keep)) continue;
-#else
-        AG_IT any = 0;
-        for (size_t j = 0; j < VL; j++) any |= keep[j];
-        if (!any) continue;
-#endif
-        const V e = F(xselect)(keep, F(xexp)(d), zero);
-        sv = w ? F(xfma)(*(const VU *)(w + k), e, sv) : sv + e;
+    for (size_t j = 0; j < NP; j++) {
+        double m = -__builtin_inf();
+        for (size_t l = 0; l < VL; l++) m = mx[j][l] > m ? mx[j][l] : m;
+        for (size_t kk = k; kk < K; kk++) {
+            double acc = base ? base[kk] : 0;
+            for (size_t c = 0; c < C; c++) {
+                const double u = y[j * C + c] - mu[c * ld + kk];
+                acc += curv[c * ld + kk] * u * u;
+            }
+            scratch[j * K + kk] = acc;
+            m = acc > m ? acc : m;
+        }
+        out[j] = F(xlse_with_max)(K, scratch + j * K, w, m, cutoff);
     }
-    double s = 0;
-    for (size_t j = 0; j < VL; j++) s += sv[j];
-    if (k < K) {
-        V v = F(xsplat)(-__builtin_inf());
-        for (size_t j = 0; k + j < K; j++) v[j] = t[k + j] - m;
-        v = F(xexp)(v);
-        for (size_t j = 0; k + j < K; j++) s += w ? w[k + j] * v[j] : v[j];
-    }
-    return m + __builtin_log(s);
+}
+
+// out[p] = log sum_k w[k] exp(t_p[k]) with t_p the ag_dquadratic_terms of point p: the log
+// density of a mixture of product Gaussians at P points. Per group of four points, one pass over
+// the kernels computes their terms and maxima, and one pass over each point's terms (still in
+// the cache) sums the kept ones; scratch holds 4 K doubles.
+AG_ATTR void AG_CAT2(ag_dmixture_logdensity, AG_ISA)(size_t K, size_t C, const double *base,
+                                                     const double *mu, const double *curv, size_t ld,
+                                                     const double *w, double cutoff, size_t P,
+                                                     const double *y, double *scratch, double *out) {
+    size_t p = 0;
+    for (; p + 4 <= P; p += 4)
+        F(xmixture_group)(4, K, C, base, mu, curv, ld, w, cutoff, y + p * C, scratch, out + p);
+    for (; p < P; p++)
+        F(xmixture_group)(1, K, C, base, mu, curv, ld, w, cutoff, y + p * C, scratch, out + p);
 }
 #endif
 

@@ -47,7 +47,8 @@ struct KernelInstructionSetTests {
         exit(0)
     }
 
-    /// The mixture kernels (`ag_dquadratic_terms`, its batch form, `ag_dlogsumexp`) against
+    /// The mixture kernels (`ag_dquadratic_terms`, its batch form, `ag_dlogsumexp`,
+    /// `ag_dmixture_logdensity`) against
     /// plain loops in Double: shapes with tails, a base or none, weights or none, the cutoff, and
     /// the special values. Returns the first disagreement.
     static func checkMixtureKernels(_ g: inout SeededGenerator) -> String? {
@@ -69,6 +70,21 @@ struct KernelInstructionSetTests {
                             expected[p * K + k] = acc
                         }
                     }
+                    // The fused density: the log-sum-exp of each point's terms, weighted or not.
+                    var scratch = [Double](repeating: .nan, count: 4 * K), fused = [Double](repeating: .nan, count: P)
+                    let weights = random(K, 0.5, 2)
+                    for weighted in [false, true] {
+                        let cutoff = 40 + Foundation.log(4 * Double(K))
+                        ag_dmixture_logdensity(K, C, useBase ? base : nil, mu, curv, ld, weighted ? weights : nil, cutoff, P, y, &scratch, &fused)
+                        for p in 0..<P {
+                            let terms = expected[(p * K)..<(p * K + K)], m = terms.max()!
+                            let sum = zip(terms, weights).reduce(0.0) { $0 + (weighted ? $1.1 : 1) * Foundation.exp($1.0 - m) }
+                            let e = m + Foundation.log(sum)
+                            if Swift.abs(fused[p] - e) > 1e-12 * (1 + Swift.abs(e)) {
+                                return "mixture density K=\(K) C=\(C) P=\(P) p=\(p) base=\(useBase) weighted=\(weighted): \(fused[p]) vs \(e)"
+                            }
+                        }
+                    }
                     var batch = [Double](repeating: .nan, count: P * K), single = [Double](repeating: .nan, count: K)
                     ag_dquadratic_terms_batch(K, C, useBase ? base : nil, mu, curv, ld, P, y, &batch, K)
                     for p in 0..<P {
@@ -82,16 +98,19 @@ struct KernelInstructionSetTests {
                     }
                 }
             }
-            // log-sum-exp over the terms of one point, with and without weights and cutoff.
-            let t = random(K, -300, 5), w = random(K, 0.01, 3)
+            // log-sum-exp over the terms of one point, with and without weights and cutoff; terms
+            // spread wide (most below the cutoff) and narrow (all kept, more than one buffer-full).
+            for t in [random(K, -300, 5), random(K, -10, 5)] {
+            let w = random(K, 0.01, 3)
             for weighted in [false, true] {
                 let m = t.max()!
                 let exact = m + Foundation.log(zip(t, w).reduce(0) { $0 + (weighted ? $1.1 : 1) * Foundation.exp($1.0 - m) })
                 let spread = weighted ? Foundation.log(w.max()! / w.min()!) : 0
-                for cutoff in [Double.infinity, 60 + Foundation.log(Double(K)) + spread] {
+                for cutoff in [Double.infinity, 40 + Foundation.log(Double(K)) + spread] {
                     let got = ag_dlogsumexp(K, t, weighted ? w : nil, cutoff)
                     if Swift.abs(got - exact) > 1e-13 * (1 + Swift.abs(exact)) { return "logsumexp K=\(K) weighted=\(weighted) cutoff=\(cutoff): \(got) vs \(exact)" }
                 }
+            }
             }
         }
         // Special values: an empty sum, all −∞, a +∞ term, a NaN term (also below the cutoff).

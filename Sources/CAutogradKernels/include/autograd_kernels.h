@@ -74,10 +74,20 @@ void ag_dquadratic_terms_batch(size_t K, size_t C, const double *base, const dou
 /// log(sum_{k<K} w[k] exp(t[k])) with non-negative weights w (NULL: all ones), shifted by the
 /// maximum m of t so that no term overflows (vectorised exp as ag_vexp). -inf when K = 0 or every
 /// term is -inf; +inf if one is +inf; NaN if one is NaN.
-/// Terms with t[k] < m - cutoff are skipped (with their exponentials, the costly part). They
-/// change nothing at double precision when cutoff >= 60 + log(K) + log(max w / min w) (each is
-/// below e^-60 times the largest term's share); pass INFINITY to keep every term.
+/// Terms with t[k] < m - cutoff are skipped (with their exponentials, the costly part): together
+/// they are less than K (max w / min w) e^-cutoff of the sum, so cutoff >= 40 + log(K) +
+/// log(max w / min w) keeps their share below e^-40 (4e-18, a thirtieth of an ulp); pass INFINITY
+/// to keep every term. Only the kept terms' exponentials are computed.
 double ag_dlogsumexp(size_t K, const double *t, const double *w, double cutoff);
+
+/// out[p] = ag_dlogsumexp(K, t_p, w, cutoff) with t_p = ag_dquadratic_terms(K, C, base, mu, curv,
+/// ld, y + p C): the log density of a mixture of K product Gaussians (weights w · exp(base)) at
+/// P points, y row-major P x C. Fused: one pass over the kernels computes four points' terms and
+/// their maxima, so the terms are read once more while still in the cache. scratch holds 4 K
+/// doubles.
+void ag_dmixture_logdensity(size_t K, size_t C, const double *base, const double *mu,
+                            const double *curv, size_t ld, const double *w, double cutoff, size_t P,
+                            const double *y, double *scratch, double *out);
 
 /// Name of the instruction set the kernels dispatch to ("avx512", "avx2", "baseline", "neon").
 const char *ag_kernels_isa(void);

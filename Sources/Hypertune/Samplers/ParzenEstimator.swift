@@ -82,11 +82,11 @@ struct ParzenEstimator {
         }
     }
     /// Per kernel: its weight times, over the continuous dimensions, `1 / (σ Z √(2π))` (with
-    /// `Z` the mass of the truncation interval), as `scale · exp(base)`: factors that would
-    /// leave the normal range are moved into `base` as logs. `base` is nil when all zero.
-    let scale: [Double], base: [Double]?
+    /// `Z` the mass of the truncation interval), as `scale · exp(base)` with `scale` in [1, 2)
+    /// (see ``foldExponents(_:into:)``).
+    let scale: [Double], base: [Double]
     /// Terms of the mixture this far below the largest exponent cannot change a density at
-    /// double precision (`60 + log K + log(max scale / min scale)`; see `ag_dlogsumexp`).
+    /// double precision (`40 + log K + log 2`, the factors being in [1, 2); see `ag_dlogsumexp`).
     let negligibleBelow: Double
 
     /// - Parameters:
@@ -126,7 +126,6 @@ struct ParzenEstimator {
         continuous.reserve(continuousCount * kernels)
         var nextContinuous = 0
         var scale = normalized, base = [Double](repeating: 0, count: kernels)
-        var folded = false
         for (d, distribution) in distributions.enumerated() {
             if case let .categorical(choices) = distribution {
                 let c = choices.count
@@ -142,88 +141,110 @@ struct ParzenEstimator {
             }
             let (low, high, grid) = Self.transformedBounds(distribution)
             let range = high - low
-            var mus = [Double](repeating: 0.5 * (low + high), count: kernels)
             let isLog = Self.isLogTransformed(distribution)
-            mus.withUnsafeMutableBufferPointer { m in
-                flat.withUnsafeBufferPointer { f in
-                    if isLog {
-                        for i in 0..<n { m[i] = Foundation.log(f[i * width + d]) }
-                    } else {
-                        for i in 0..<n { m[i] = f[i * width + d] }
-                    }
+            // Continuous kernels are written straight into the storage; discrete ones into
+            // buffers of their own.
+            let c = nextContinuous
+            let temporary: UnsafeMutablePointer<Double>? = grid == nil ? nil : .allocate(capacity: 2 * kernels)
+            defer { temporary?.deallocate() }
+            let m = temporary ?? continuous.mus + c * kernels, sg = temporary.map { $0 + kernels } ?? continuous.sigmas + c * kernels
+            flat.withUnsafeBufferPointer { f in
+                if isLog {
+                    for i in 0..<n { m[i] = Foundation.log(f[i * width + d]) }
+                } else {
+                    for i in 0..<n { m[i] = f[i * width + d] }
                 }
             }
-            var sigmas = [Double](repeating: range, count: kernels)
+            m[n] = 0.5 * (low + high)
             switch bandwidth {
             case .scott:
                 let sigma = 0.2 * pow(Double(max(n, 1)), -1.0 / Double(width + 4)) * range
-                for k in 0..<n { sigmas[k] = sigma }
+                sg.update(repeating: sigma, count: n)
             case .neighbourGaps, .neighbourGapsWithPrior:
                 // With the prior, its centre (the last kernel) counts among the points.
                 let count = bandwidth == .neighbourGaps ? n : kernels
-                let order = bandwidth == .neighbourGaps ? (orders?[d] ?? Self.sortedOrder(mus, count: n)) : Self.sortedOrder(mus, count: kernels)
+                let order = bandwidth == .neighbourGaps ? (orders?[d] ?? Self.sortedOrder(m, count: n)) : Self.sortedOrder(m, count: kernels)
                 precondition(order.count == count, "ParzenEstimator: an order must list every observation")
-                Self.neighbourGaps(mus, order: order, low: low, high: high, considerEndpoints: considerEndpoints, into: &sigmas)
-                sigmas[n] = range
+                order.withUnsafeBufferPointer { Self.neighbourGaps(m, order: $0, low: low, high: high, considerEndpoints: considerEndpoints, into: sg) }
             }
+            sg[n] = range
             let minSigma = magicClip ? range / min(100, 1 + Double(n + 1)) : 1e-12
-            for k in 0..<n { sigmas[k] = min(max(sigmas[k], minSigma), range) }
+            for k in 0..<n { sg[k] = min(max(sg[k], minSigma), range) }
             if let grid {
+                let mus = Array(UnsafeBufferPointer(start: m, count: kernels)), sigmas = Array(UnsafeBufferPointer(start: sg, count: kernels))
                 let logZ = (0..<kernels).map { Foundation.log(Self.truncatedMass(mean: mus[$0], sigma: sigmas[$0], low: low, high: high)) }
                 dims.append(.discrete(mus: mus, sigmas: sigmas, logZ: logZ, low: low, high: high, grid: grid))
                 continue
             }
-            let c = nextContinuous
             nextContinuous += 1
             dims.append(.continuous(index: c, low: low, high: high))
-            let offset = c * kernels
-            (continuous.mus + offset).update(from: mus, count: kernels)
-            (continuous.sigmas + offset).update(from: sigmas, count: kernels)
-            let cv = continuous.curvatures + offset
+            let cv = continuous.curvatures + c * kernels
             scale.withUnsafeMutableBufferPointer { sc in
-                mus.withUnsafeBufferPointer { m in
-                    sigmas.withUnsafeBufferPointer { sg in
-                        // Branch-free over all kernels (so it vectorises): curvature and 1/(σ√(2π)).
-                        for k in 0..<kernels {
-                            let inverse = 1 / sg[k]
-                            cv[k] = -0.5 * inverse * inverse
-                            sc[k] *= inverse * Normal.inverseSqrt2Pi
-                        }
-                        // The truncation mass, for the kernels within 9σ of an end.
-                        let memo = masses?[d]
-                        for k in 0..<kernels {
-                            let sigma = sg[k], mean = m[k]
-                            guard mean - low < 9 * sigma || high - mean < 9 * sigma else { continue }
-                            let mass = if let memo, k < n {
-                                memo.mass(kernel: k, mean: mean, sigma: sigma, low: low, high: high)
-                            } else {
-                                Normal.mass((low - mean) / sigma, (high - mean) / sigma)
-                            }
-                            sc[k] /= mass
-                        }
-                        // Keep the products in the normal range: factors leaving it move to `base`.
-                        var smallest = Double.infinity, largest = 0.0
-                        for k in 0..<kernels {
-                            smallest = min(smallest, sc[k])
-                            largest = max(largest, sc[k])
-                        }
-                        if !(smallest > 1e-100 && largest < 1e100) {
-                            for k in 0..<kernels where !(sc[k] > 1e-100 && sc[k] < 1e100) {
-                                base[k] += Foundation.log(sc[k])
-                                sc[k] = 1
-                            }
-                            folded = true
-                        }
+                base.withUnsafeMutableBufferPointer { b in
+                    // Branch-free over all kernels (so it vectorises): curvature and 1/(σ√(2π)).
+                    for k in 0..<kernels {
+                        let inverse = 1 / sg[k]
+                        cv[k] = -0.5 * inverse * inverse
+                        sc[k] *= inverse * Normal.inverseSqrt2Pi
                     }
+                    // The truncation mass, for the kernels within 9σ of an end.
+                    let memo = masses?[d]
+                    for k in 0..<kernels {
+                        let sigma = sg[k], mean = m[k]
+                        guard mean - low < 9 * sigma || high - mean < 9 * sigma else { continue }
+                        let mass = if let memo, k < n {
+                            memo.mass(kernel: k, mean: mean, sigma: sigma, low: low, high: high)
+                        } else {
+                            Normal.mass((low - mean) / sigma, (high - mean) / sigma)
+                        }
+                        sc[k] /= mass
+                    }
+                    // Products over many dimensions could leave the range of doubles.
+                    var smallest = Double.infinity, largest = 0.0
+                    for k in 0..<kernels {
+                        smallest = min(smallest, sc[k])
+                        largest = max(largest, sc[k])
+                    }
+                    if !(smallest > 1e-100 && largest < 1e100) { Self.foldExponents(sc, into: b) }
                 }
             }
         }
+        scale.withUnsafeMutableBufferPointer { sc in base.withUnsafeMutableBufferPointer { Self.foldExponents(sc, into: $0) } }
         dimensions = dims
         self.continuous = continuous
         self.scale = scale
-        self.base = folded ? base : nil
-        let (smallest, largest) = scale.reduce((Double.infinity, 0.0)) { (min($0.0, $1), max($0.1, $1)) }
-        negligibleBelow = smallest > 0 ? 60 + Foundation.log(Double(kernels) * largest / smallest) : .infinity
+        self.base = base
+        // Factors within [1, 2): see `ag_dlogsumexp`.
+        negligibleBelow = 40 + Foundation.log(Double(kernels)) + Self.ln2
+    }
+
+    static let ln2 = 0.693_147_180_559_945_309_42
+
+    /// Writes each kernel's constant factor as `significand · 2^exponent` and moves the binary
+    /// exponent into the exponent of its term (`base`, as `exponent · ln 2`), leaving factors in
+    /// [1, 2). The largest term of the mixture's sum is then within a factor 2 of the largest
+    /// *weighted* one, so most terms fall below `negligibleBelow` and skip their exponential;
+    /// no logarithm is taken, and products over many dimensions cannot overflow.
+    @inline(__always)
+    static func foldExponents(_ factors: UnsafeMutableBufferPointer<Double>, into base: UnsafeMutableBufferPointer<Double>) {
+        let exponentMask: UInt64 = 0x7ff0_0000_0000_0000, one: UInt64 = 0x3ff0_0000_0000_0000
+        for k in factors.indices {
+            let factor = factors[k], bits = factor.bitPattern
+            let biased = bits & exponentMask
+            guard biased != 0 && biased != exponentMask && factor > 0 else {
+                // Rare: zero (the kernel contributes nothing), subnormal, or not finite.
+                guard factor > 0 && factor.isFinite else {
+                    base[k] = factor > 0 ? .infinity : -.infinity
+                    factors[k] = 1
+                    continue
+                }
+                base[k] += Double(factor.exponent) * ln2
+                factors[k] = factor.significand
+                continue
+            }
+            base[k] += Double(Int64(biased >> 52) - 1023) * ln2
+            factors[k] = Double(bitPattern: (bits & ~exponentMask) | one)
+        }
     }
 
     static func isContinuous(_ d: Distribution) -> Bool {
@@ -301,43 +322,45 @@ struct ParzenEstimator {
     /// Without `considerEndpoints` the extreme points use their inner gap only. Ties sort by index.
     /// - Complexity: O(n log n).
     static func neighbourBandwidths(_ points: [Double], low: Double, high: Double, considerEndpoints: Bool) -> [Double] {
-        neighbourBandwidths(points, order: sortedOrder(points, count: points.count), low: low, high: high, considerEndpoints: considerEndpoints)
+        guard !points.isEmpty else { return [] }
+        return neighbourBandwidths(points, order: points.withUnsafeBufferPointer { sortedOrder($0.baseAddress!, count: points.count) }, low: low, high: high,
+                                   considerEndpoints: considerEndpoints)
     }
 
     /// ``neighbourBandwidths(_:low:high:considerEndpoints:)`` given the points' sorted order.
     /// - Complexity: O(n).
     static func neighbourBandwidths(_ points: [Double], order: [Int], low: Double, high: Double, considerEndpoints: Bool) -> [Double] {
         precondition(order.count == points.count, "neighbourBandwidths: the order must list every point")
+        guard !points.isEmpty else { return [] }
         var sigmas = [Double](repeating: 0, count: points.count)
-        neighbourGaps(points, order: order, low: low, high: high, considerEndpoints: considerEndpoints, into: &sigmas)
+        points.withUnsafeBufferPointer { x in
+            order.withUnsafeBufferPointer { o in
+                sigmas.withUnsafeMutableBufferPointer { neighbourGaps(x.baseAddress!, order: o, low: low, high: high, considerEndpoints: considerEndpoints, into: $0.baseAddress!) }
+            }
+        }
         return sigmas
     }
 
     /// The indices of `points[0..<count]` ascending by (value, index).
-    static func sortedOrder(_ points: [Double], count: Int) -> [Int] {
+    static func sortedOrder(_ points: UnsafePointer<Double>, count: Int) -> [Int] {
         (0..<count).sorted { points[$0] < points[$1] || (points[$0] == points[$1] && $0 < $1) }
     }
 
     /// Writes the neighbour-gap bandwidth of each point listed in `order` to `sigmas`.
-    static func neighbourGaps(_ points: [Double], order: [Int], low: Double, high: Double, considerEndpoints: Bool, into sigmas: inout [Double]) {
-        let n = order.count
+    static func neighbourGaps(_ x: UnsafePointer<Double>, order o: UnsafeBufferPointer<Int>, low: Double, high: Double, considerEndpoints: Bool,
+                              into s: UnsafeMutablePointer<Double>) {
+        let n = o.count
         guard n > 0 else { return }
-        points.withUnsafeBufferPointer { x in
-            order.withUnsafeBufferPointer { o in
-                sigmas.withUnsafeMutableBufferPointer { s in
-                    var previous = low, current = x[o[0]]
-                    for rank in 0..<n {
-                        let next = rank < n - 1 ? x[o[rank + 1]] : high
-                        var sigma = max(current - previous, next - current)
-                        if !considerEndpoints && n >= 2 {
-                            if rank == 0 { sigma = next - current } else if rank == n - 1 { sigma = current - previous }
-                        }
-                        s[o[rank]] = sigma
-                        previous = current
-                        current = next
-                    }
-                }
+        var previous = low, current = x[o[0]]
+        for rank in 0..<n {
+            let next = rank < n - 1 ? x[o[rank + 1]] : high
+            var sigma = max(current - previous, next - current)
+            if !considerEndpoints && n >= 2 {
+                if rank == 0 { sigma = next - current } else if rank == n - 1 { sigma = current - previous }
             }
+            s[o[rank]] = sigma
+            previous = current
+            current = next
         }
     }
 
@@ -386,6 +409,19 @@ struct ParzenEstimator {
     func logDensity(_ points: [[Double]], distributions: [Distribution]) -> [Double] {
         let K = kernels, block = 8
         let continuousCount = dimensions.reduce(0) { if case .continuous = $1 { return $0 + 1 } else { return $0 } }
+        if continuousCount == dimensions.count {
+            // Only continuous dimensions: the fused kernel, all points at once.
+            var ys = [Double](repeating: 0, count: points.count * continuousCount)
+            for (p, x) in points.enumerated() {
+                for d in 0..<continuousCount { ys[p * continuousCount + d] = Self.transform(x[d], distributions[d]) }
+            }
+            var scratch = [Double](repeating: 0, count: 4 * K)
+            return [Double](unsafeUninitializedCapacity: points.count) { out, count in
+                ag_dmixture_logdensity(K, continuousCount, base, continuousMus, continuousCurvatures, K, scale, negligibleBelow,
+                                       points.count, ys, &scratch, out.baseAddress)
+                count = points.count
+            }
+        }
         var result: [Double] = []
         result.reserveCapacity(points.count)
         var terms = [Double](repeating: 0, count: block * K)
