@@ -364,31 +364,53 @@ struct ParzenEstimator {
         }
     }
 
-    /// `count` samples (internal representation) from the mixture: a kernel by weight, then each
-    /// dimension from that kernel.
+    /// `count` samples (internal representation) from the mixture: a kernel by weight (binary
+    /// search of the cumulative weights), then each dimension from that kernel. Normal
+    /// deviates come in pairs from Marsaglia's polar method (no trigonometric function).
     func sample(_ count: Int, distributions: [Distribution], generator g: inout SeededGenerator) -> [[Double]] {
-        let cumulative = weights.reduce(into: [Double]()) { $0.append(($0.last ?? 0) + $1) }
-        return (0..<count).map { _ in
-            let u: Double = g.nextUnit() * (cumulative.last ?? 1)
-            let k = min(kernels - 1, cumulative.firstIndex { $0 > u } ?? kernels - 1)
-            return dimensions.enumerated().map { d, dim in
+        var cumulative = [Double](repeating: 0, count: kernels)
+        var running = 0.0
+        for k in 0..<kernels {
+            running += weights[k]
+            cumulative[k] = running
+        }
+        var normals = NormalPairs()
+        var result: [[Double]] = []
+        result.reserveCapacity(count)
+        for _ in 0..<count {
+            let u: Double = g.nextUnit() * running
+            // The first kernel whose cumulative weight exceeds u.
+            var lo = 0, hi = kernels - 1
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if cumulative[mid] > u { hi = mid } else { lo = mid + 1 }
+            }
+            let k = lo
+            var point = [Double](repeating: 0, count: dimensions.count)
+            for (d, dim) in dimensions.enumerated() {
                 switch dim {
                 case let .categorical(logWeights, c):
                     var v: Double = g.nextUnit()
+                    point[d] = Double(c - 1)
                     for j in 0..<c {
                         v -= Foundation.exp(logWeights[j * kernels + k])
-                        if v < 0 { return Double(j) }
+                        if v < 0 {
+                            point[d] = Double(j)
+                            break
+                        }
                     }
-                    return Double(c - 1)
                 case let .continuous(c, low, high):
-                    let y = Normal.truncatedSample(mean: continuousMus[c * kernels + k], sigma: continuousSigmas[c * kernels + k], low: low, high: high, &g)
-                    return Self.toInternal(y, grid: nil, distribution: distributions[d])
+                    let y = Normal.truncatedSample(mean: continuousMus[c * kernels + k], sigma: continuousSigmas[c * kernels + k], low: low, high: high,
+                                                   normals: &normals, &g)
+                    point[d] = Self.toInternal(y, grid: nil, distribution: distributions[d])
                 case let .discrete(mus, sigmas, _, low, high, grid):
-                    let y = Normal.truncatedSample(mean: mus[k], sigma: sigmas[k], low: low, high: high, &g)
-                    return Self.toInternal(y, grid: grid, distribution: distributions[d])
+                    let y = Normal.truncatedSample(mean: mus[k], sigma: sigmas[k], low: low, high: high, normals: &normals, &g)
+                    point[d] = Self.toInternal(y, grid: grid, distribution: distributions[d])
                 }
             }
+            result.append(point)
         }
+        return result
     }
 
     /// A transformed-space value back to the internal representation (snapped onto grids).
@@ -494,16 +516,38 @@ enum Normal {
         return -0.5 * near * near - logSqrt2Pi + Foundation.log(min(b - a, 1 / max(near, 1e-300)))
     }
 
-    /// A normal sample conditioned on `[low, high]`: by rejection while it accepts often, else by
-    /// inverting the distribution function of the truncated tail.
-    static func truncatedSample(mean: Double, sigma: Double, low: Double, high: Double, _ g: inout SeededGenerator) -> Double {
+    /// A normal sample conditioned on `[low, high]`: by rejection while it accepts often, else
+    /// uniform on the interval.
+    static func truncatedSample(mean: Double, sigma: Double, low: Double, high: Double, normals: inout NormalPairs, _ g: inout SeededGenerator) -> Double {
         for _ in 0..<64 {
-            let y = mean + sigma * g.nextNormal()
+            let y = mean + sigma * normals.next(&g)
             if y >= low && y <= high { return y }
         }
         // Rare: the interval holds little mass. Uniform on it is a safe fallback here, since the
         // kernel barely overlaps the domain.
         let u: Double = g.nextUnit()
         return low + u * (high - low)
+    }
+}
+
+/// Standard normal deviates two at a time by Marsaglia's polar method: a point uniform in the
+/// unit disc (by rejection, accepted with probability π/4) gives two independent deviates for one
+/// logarithm and one square root.
+struct NormalPairs {
+    private var spare: Double?
+
+    mutating func next(_ g: inout SeededGenerator) -> Double {
+        if let spare {
+            self.spare = nil
+            return spare
+        }
+        while true {
+            let u = 2 * (g.nextUnit() as Double) - 1, v = 2 * (g.nextUnit() as Double) - 1
+            let s = u * u + v * v
+            guard s < 1 && s > 0 else { continue }
+            let factor = (-2 * Foundation.log(s) / s).squareRoot()
+            spare = v * factor
+            return u * factor
+        }
     }
 }
