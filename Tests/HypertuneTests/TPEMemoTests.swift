@@ -65,7 +65,7 @@ struct TPEMemoTests {
         #expect(shared == fresh)
     }
 
-    @Test("supplied orders and remembered masses give the estimator computed without them")
+    @Test("supplied sorted columns and remembered masses give the estimator computed without them")
     func estimatorShortcuts() {
         var g = SeededGenerator(seed: 4)
         let n = 40
@@ -78,15 +78,26 @@ struct TPEMemoTests {
             flat += [u, v]
         }
         let weights = TPESampler.defaultWeights(n)
-        func build(orders: [[Int]]?, masses: [ParzenEstimator.TruncationMemo?]?) -> ParzenEstimator {
-            ParzenEstimator(flat: flat, count: n, weights: weights, distributions: distributions, priorWeight: 1, bandwidth: .neighbourGaps,
-                            magicClip: true, considerEndpoints: false, orders: orders, masses: masses)
+        func build(sorted: [ParzenEstimator.SortedColumn?]?, masses: [ParzenEstimator.TruncationMemo?]?) -> ParzenEstimator {
+            // With sorted columns, the flat values of those dimensions are not read.
+            let flat = sorted == nil ? flat : [Double](repeating: .nan, count: flat.count)
+            return ParzenEstimator(flat: flat, count: n, weights: weights, distributions: distributions, priorWeight: 1, bandwidth: .neighbourGaps,
+                                   magicClip: true, considerEndpoints: false, sorted: sorted, masses: masses)
         }
-        let plain = build(orders: nil, masses: nil)
-        let orders = distributions.indices.map { d in
+        let plain = build(sorted: nil, masses: nil)
+        // Per dimension, the transformed values in sorted order and the indices they came from.
+        let columns = distributions.indices.map { d in
             let points = (0..<n).map { ParzenEstimator.transform(flat[$0 * 2 + d], distributions[d]) }
-            return (0..<n).sorted { points[$0] < points[$1] || (points[$0] == points[$1] && $0 < $1) }
+            let order = (0..<n).sorted { points[$0] < points[$1] || (points[$0] == points[$1] && $0 < $1) }
+            return (order: order.map { Int32($0) }, values: order.map { points[$0] })
         }
+        let orderStorage = columns.map { c in UnsafeMutablePointer<Int32>.allocate(capacity: n).initialized(from: c.order) }
+        let valueStorage = columns.map { c in UnsafeMutablePointer<Double>.allocate(capacity: n).initialized(from: c.values) }
+        defer {
+            orderStorage.forEach { $0.deallocate() }
+            valueStorage.forEach { $0.deallocate() }
+        }
+        let sorted = distributions.indices.map { ParzenEstimator.SortedColumn(order: orderStorage[$0], values: valueStorage[$0], count: n) }
         // Slots in reverse order, with memos that have seen other widths before.
         let slots = (0..<n).map { Int32(n - 1 - $0) }
         var sigmas0 = [Double](repeating: 0.5, count: n), sigmas1 = sigmas0
@@ -103,7 +114,7 @@ struct TPEMemoTests {
                                 ParzenEstimator.TruncationMemo(slots: slotPointer.baseAddress!, sigmas: s1.baseAddress!, masses: m1.baseAddress!),
                             ]
                             for _ in 0..<2 {  // the second time the masses come from the memo
-                                results.append(build(orders: orders, masses: memos).logDensity(points, distributions: distributions))
+                                results.append(build(sorted: sorted, masses: memos).logDensity(points, distributions: distributions))
                             }
                         }
                     }
@@ -113,5 +124,13 @@ struct TPEMemoTests {
         let expected = plain.logDensity(points, distributions: distributions)
         #expect(expected.allSatisfy { $0.isFinite })
         #expect(results == [expected, expected])
+    }
+}
+
+extension UnsafeMutablePointer {
+    /// The pointer, its first `values.count` elements initialised from `values`.
+    func initialized(from values: [Pointee]) -> Self {
+        initialize(from: values, count: values.count)
+        return self
     }
 }

@@ -38,53 +38,59 @@ struct ParzenEstimator {
     }
 
     let dimensions: [Dimension]
-    /// Weights of the kernels (observations, then the prior), summing to 1.
-    let weights: [Double]
+    /// Weights of the kernels (observations, then the prior), summing to 1 (in `storage`).
+    let weights: UnsafeMutablePointer<Double>
     let kernels: Int
-    /// The continuous dimensions' kernels (see ``KernelStorage``).
-    let continuous: KernelStorage
-    var continuousMus: UnsafeMutablePointer<Double> { continuous.mus }
-    var continuousSigmas: UnsafeMutablePointer<Double> { continuous.sigmas }
-    var continuousCurvatures: UnsafeMutablePointer<Double> { continuous.curvatures }
-
+    /// The kernels' parameters and the scratch space of density evaluations.
+    let storage: KernelStorage
     /// For continuous dimension `c` and kernel `k`, at `[c * kernels + k]`: the mean, the
-    /// standard deviation and `−1/(2σ²)`. A class with raw storage so that a caller building
-    /// estimators repeatedly (TPE, once per proposal) can hand it back for reuse: arrays of this
-    /// size freed and reallocated on every proposal make the allocator return pages to the
-    /// system and fault them back in, which costs more than the arithmetic.
-    final class KernelStorage: @unchecked Sendable {
-        private(set) var mus: UnsafeMutablePointer<Double>, sigmas: UnsafeMutablePointer<Double>, curvatures: UnsafeMutablePointer<Double>
-        private(set) var capacity: Int
+    /// standard deviation and `−1/(2σ²)` (in `storage`).
+    let continuousMus: UnsafeMutablePointer<Double>, continuousSigmas: UnsafeMutablePointer<Double>, continuousCurvatures: UnsafeMutablePointer<Double>
 
-        init(capacity: Int = 0) {
-            self.capacity = capacity
-            mus = .allocate(capacity: max(capacity, 1))
-            sigmas = .allocate(capacity: max(capacity, 1))
-            curvatures = .allocate(capacity: max(capacity, 1))
+    /// Raw buffers by key, kept from one use to the next: a caller building estimators
+    /// repeatedly (TPE, twice per proposal) hands the storage back for reuse. Arrays of this size
+    /// allocated and freed on every proposal make the allocator return pages to the system and
+    /// fault them back in, which costs more than the arithmetic. Keys below ``Key/callers`` are
+    /// the estimator's; callers may use the others for their own scratch space. A buffer's
+    /// contents are kept only until it is requested again with a larger count. Not for
+    /// concurrent use.
+    final class KernelStorage: @unchecked Sendable {
+        enum Key {
+            static let mus = 0, sigmas = 1, curvatures = 2, weights = 3, scale = 4, base = 5, density = 6, points = 7
+            /// The first key for callers' own buffers.
+            static let callers = 16
         }
+
+        private struct Buffer {
+            let pointer: UnsafeMutableRawPointer, bytes: Int
+        }
+        private var buffers: [Int: Buffer] = [:]
+
+        init() {}
 
         deinit {
-            mus.deallocate()
-            sigmas.deallocate()
-            curvatures.deallocate()
+            for b in buffers.values { b.pointer.deallocate() }
         }
 
-        /// Room for `count` values per array (contents are not kept).
-        func reserve(_ count: Int) {
-            guard count > capacity else { return }
-            mus.deallocate()
-            sigmas.deallocate()
-            curvatures.deallocate()
-            capacity = max(count, 2 * capacity)
-            mus = .allocate(capacity: capacity)
-            sigmas = .allocate(capacity: capacity)
-            curvatures = .allocate(capacity: capacity)
+        /// The buffer `key`, with room for `count` values of type `T` (a key is always used with
+        /// the same type).
+        func buffer<T>(_ key: Int, _: T.Type = T.self, count: Int) -> UnsafeMutablePointer<T> {
+            let bytes = max(count, 1) * MemoryLayout<T>.stride
+            var grown = bytes
+            if let old = buffers[key] {
+                if old.bytes >= bytes { return old.pointer.assumingMemoryBound(to: T.self) }
+                grown = max(bytes, 2 * old.bytes)
+                old.pointer.deallocate()
+            }
+            let pointer = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 64)
+            buffers[key] = Buffer(pointer: pointer, bytes: grown)
+            return pointer.bindMemory(to: T.self, capacity: grown / MemoryLayout<T>.stride)
         }
     }
     /// Per kernel: its weight times, over the continuous dimensions, `1 / (σ Z √(2π))` (with
     /// `Z` the mass of the truncation interval), as `scale · exp(base)` with `scale` in [1, 2)
     /// (see ``foldExponents(_:into:)``).
-    let scale: [Double], base: [Double]
+    let scale: UnsafeMutablePointer<Double>, base: UnsafeMutablePointer<Double>
     /// Terms of the mixture this far below the largest exponent cannot change a density at
     /// double precision (`40 + log K + log 2`, the factors being in [1, 2); see `ag_dlogsumexp`).
     let negligibleBelow: Double
@@ -98,34 +104,58 @@ struct ParzenEstimator {
                   priorWeight: priorWeight, bandwidth: bandwidth, magicClip: magicClip, considerEndpoints: considerEndpoints)
     }
 
+    /// ``init(flat:count:weights:distributions:priorWeight:bandwidth:magicClip:considerEndpoints:sorted:masses:storage:)``
+    /// from an array.
+    init(flat: [Double], count n: Int, weights: [Double], distributions: [Distribution], priorWeight: Double,
+         bandwidth: Bandwidth, magicClip: Bool, considerEndpoints: Bool, sorted: [SortedColumn?]? = nil,
+         masses: [TruncationMemo?]? = nil, storage: KernelStorage? = nil) {
+        self = flat.withUnsafeBufferPointer {
+            ParzenEstimator(flat: $0, count: n, weights: weights, distributions: distributions, priorWeight: priorWeight, bandwidth: bandwidth,
+                            magicClip: magicClip, considerEndpoints: considerEndpoints, sorted: sorted, masses: masses, storage: storage)
+        }
+    }
+
     /// - Parameters:
-    ///   - flat: row-major `count × distributions.count` internal values.
-    ///   - orders: optionally, per dimension, the observations' indices sorted ascending by
-    ///     (transformed value, index) — what ``neighbourBandwidths(_:low:high:considerEndpoints:)``
-    ///     would compute, supplied by a caller that keeps values sorted. Ignored for categorical
-    ///     dimensions and with `neighbourGapsWithPrior`.
+    ///   - flat: row-major `count × distributions.count` internal values (the columns of
+    ///     dimensions given in `sorted` are not read).
+    ///   - sorted: optionally, per dimension, the observations sorted ascending by (transformed
+    ///     value, index), supplied by a caller that keeps values sorted: the kernels' means and
+    ///     neighbour gaps are then read from it in order. Used for numerical dimensions with the
+    ///     `neighbourGaps` bandwidth only.
     ///   - masses: optionally, per dimension, truncation masses remembered by the caller across
     ///     estimators (see ``TruncationMemo``); they do not change the result.
-    ///   - storage: storage to reuse for the continuous kernels (else new storage); the
-    ///     estimator owns it until it is no longer used.
-    /// - Complexity: O(n · d) with `orders`, else O(n log n · d).
-    init(flat: [Double], count n: Int, weights: [Double], distributions: [Distribution], priorWeight: Double,
-         bandwidth: Bandwidth, magicClip: Bool, considerEndpoints: Bool, orders: [[Int]]? = nil,
+    ///   - storage: storage to reuse (else new storage); the estimator owns it until it is no
+    ///     longer used.
+    /// - Complexity: O(n · d) with `sorted`, else O(n log n · d).
+    init(flat: UnsafeBufferPointer<Double>, count n: Int, weights: [Double], distributions: [Distribution], priorWeight: Double,
+         bandwidth: Bandwidth, magicClip: Bool, considerEndpoints: Bool, sorted: [SortedColumn?]? = nil,
          masses: [TruncationMemo?]? = nil, storage: KernelStorage? = nil) {
         let width = distributions.count
         precondition(flat.count == n * width && weights.count == n, "ParzenEstimator: shape mismatch")
+        precondition(sorted.map { $0.count == width } ?? true, "ParzenEstimator: one sorted column (or nil) per dimension")
         let kernels = n + 1
         self.kernels = kernels
-        let total = n == 0 ? 1 : weights.reduce(priorWeight, +)
-        var normalized = [Double](repeating: n == 0 ? 1 : priorWeight / total, count: kernels)
-        for i in 0..<n { normalized[i] = weights[i] / total }
-        self.weights = normalized
-        var dims: [Dimension] = []
+        let storage = storage ?? KernelStorage()
+        self.storage = storage
+        typealias Key = KernelStorage.Key
         let continuousCount = distributions.reduce(0) { $0 + (Self.isContinuous($1) ? 1 : 0) }
-        let continuous = storage ?? KernelStorage()
-        continuous.reserve(continuousCount * kernels)
+        continuousMus = storage.buffer(Key.mus, count: continuousCount * kernels)
+        continuousSigmas = storage.buffer(Key.sigmas, count: continuousCount * kernels)
+        continuousCurvatures = storage.buffer(Key.curvatures, count: continuousCount * kernels)
+        let normalized = storage.buffer(Key.weights, Double.self, count: kernels)
+        let total = n == 0 ? 1 : weights.reduce(priorWeight, +)
+        for i in 0..<n { normalized[i] = weights[i] / total }
+        normalized[n] = n == 0 ? 1 : priorWeight / total
+        self.weights = normalized
+        // Each kernel's constant factor as `scale · exp(base)`, starting from its weight.
+        let scale = storage.buffer(Key.scale, Double.self, count: kernels), base = storage.buffer(Key.base, Double.self, count: kernels)
+        scale.update(from: normalized, count: kernels)
+        base.update(repeating: 0, count: kernels)
+        self.scale = scale
+        self.base = base
+        var dims: [Dimension] = []
         var nextContinuous = 0
-        var scale = normalized, base = [Double](repeating: 0, count: kernels)
+        let (continuousMus, continuousSigmas, continuousCurvatures) = (self.continuousMus, self.continuousSigmas, self.continuousCurvatures)
         for (d, distribution) in distributions.enumerated() {
             if case let .categorical(choices) = distribution {
                 let c = choices.count
@@ -147,25 +177,29 @@ struct ParzenEstimator {
             let c = nextContinuous
             let temporary: UnsafeMutablePointer<Double>? = grid == nil ? nil : .allocate(capacity: 2 * kernels)
             defer { temporary?.deallocate() }
-            let m = temporary ?? continuous.mus + c * kernels, sg = temporary.map { $0 + kernels } ?? continuous.sigmas + c * kernels
-            flat.withUnsafeBufferPointer { f in
-                if isLog {
-                    for i in 0..<n { m[i] = Foundation.log(f[i * width + d]) }
-                } else {
-                    for i in 0..<n { m[i] = f[i * width + d] }
-                }
-            }
+            let m = temporary ?? continuousMus + c * kernels, sg = temporary.map { $0 + kernels } ?? continuousSigmas + c * kernels
             m[n] = 0.5 * (low + high)
-            switch bandwidth {
-            case .scott:
-                let sigma = 0.2 * pow(Double(max(n, 1)), -1.0 / Double(width + 4)) * range
-                sg.update(repeating: sigma, count: n)
-            case .neighbourGaps, .neighbourGapsWithPrior:
-                // With the prior, its centre (the last kernel) counts among the points.
-                let count = bandwidth == .neighbourGaps ? n : kernels
-                let order = bandwidth == .neighbourGaps ? (orders?[d] ?? Self.sortedOrder(m, count: n)) : Self.sortedOrder(m, count: kernels)
-                precondition(order.count == count, "ParzenEstimator: an order must list every observation")
-                order.withUnsafeBufferPointer { Self.neighbourGaps(m, order: $0, low: low, high: high, considerEndpoints: considerEndpoints, into: sg) }
+            if bandwidth == .neighbourGaps, let column = sorted?[d] {
+                // Means and gaps in one ordered pass over the caller's sorted values.
+                precondition(column.count == n, "ParzenEstimator: a sorted column must list every observation")
+                column.scatter(means: m, gaps: sg, low: low, high: high, considerEndpoints: considerEndpoints)
+            } else {
+                if isLog {
+                    for i in 0..<n { m[i] = Foundation.log(flat[i * width + d]) }
+                } else {
+                    for i in 0..<n { m[i] = flat[i * width + d] }
+                }
+                switch bandwidth {
+                case .scott:
+                    let sigma = 0.2 * pow(Double(max(n, 1)), -1.0 / Double(width + 4)) * range
+                    sg.update(repeating: sigma, count: n)
+                case .neighbourGaps, .neighbourGapsWithPrior:
+                    // With the prior, its centre (the last kernel) counts among the points.
+                    let count = bandwidth == .neighbourGaps ? n : kernels
+                    Self.sortedOrder(m, count: count).withUnsafeBufferPointer {
+                        Self.neighbourGaps(m, order: $0, low: low, high: high, considerEndpoints: considerEndpoints, into: sg)
+                    }
+                }
             }
             sg[n] = range
             let minSigma = magicClip ? range / min(100, 1 + Double(n + 1)) : 1e-12
@@ -178,42 +212,35 @@ struct ParzenEstimator {
             }
             nextContinuous += 1
             dims.append(.continuous(index: c, low: low, high: high))
-            let cv = continuous.curvatures + c * kernels
-            scale.withUnsafeMutableBufferPointer { sc in
-                base.withUnsafeMutableBufferPointer { b in
-                    // Branch-free over all kernels (so it vectorises): curvature and 1/(σ√(2π)).
-                    for k in 0..<kernels {
-                        let inverse = 1 / sg[k]
-                        cv[k] = -0.5 * inverse * inverse
-                        sc[k] *= inverse * Normal.inverseSqrt2Pi
-                    }
-                    // The truncation mass, for the kernels within 9σ of an end.
-                    let memo = masses?[d]
-                    for k in 0..<kernels {
-                        let sigma = sg[k], mean = m[k]
-                        guard mean - low < 9 * sigma || high - mean < 9 * sigma else { continue }
-                        let mass = if let memo, k < n {
-                            memo.mass(kernel: k, mean: mean, sigma: sigma, low: low, high: high)
-                        } else {
-                            Normal.mass((low - mean) / sigma, (high - mean) / sigma)
-                        }
-                        sc[k] /= mass
-                    }
-                    // Products over many dimensions could leave the range of doubles.
-                    var smallest = Double.infinity, largest = 0.0
-                    for k in 0..<kernels {
-                        smallest = min(smallest, sc[k])
-                        largest = max(largest, sc[k])
-                    }
-                    if !(smallest > 1e-100 && largest < 1e100) { Self.foldExponents(sc, into: b) }
-                }
+            let cv = continuousCurvatures + c * kernels
+            // Branch-free over all kernels (so it vectorises): curvature and 1/(σ√(2π)).
+            for k in 0..<kernels {
+                let inverse = 1 / sg[k]
+                cv[k] = -0.5 * inverse * inverse
+                scale[k] *= inverse * Normal.inverseSqrt2Pi
             }
+            // The truncation mass, for the kernels within 9σ of an end.
+            let memo = masses?[d]
+            for k in 0..<kernels {
+                let sigma = sg[k], mean = m[k]
+                guard mean - low < 9 * sigma || high - mean < 9 * sigma else { continue }
+                let mass = if let memo, k < n {
+                    memo.mass(kernel: k, mean: mean, sigma: sigma, low: low, high: high)
+                } else {
+                    Normal.mass((low - mean) / sigma, (high - mean) / sigma)
+                }
+                scale[k] /= mass
+            }
+            // Products over many dimensions could leave the range of doubles.
+            var smallest = Double.infinity, largest = 0.0
+            for k in 0..<kernels {
+                smallest = min(smallest, scale[k])
+                largest = max(largest, scale[k])
+            }
+            if !(smallest > 1e-100 && largest < 1e100) { Self.foldExponents(scale, into: base, count: kernels) }
         }
-        scale.withUnsafeMutableBufferPointer { sc in base.withUnsafeMutableBufferPointer { Self.foldExponents(sc, into: $0) } }
+        Self.foldExponents(scale, into: base, count: kernels)
         dimensions = dims
-        self.continuous = continuous
-        self.scale = scale
-        self.base = base
         // Factors within [1, 2): see `ag_dlogsumexp`.
         negligibleBelow = 40 + Foundation.log(Double(kernels)) + Self.ln2
     }
@@ -226,9 +253,9 @@ struct ParzenEstimator {
     /// *weighted* one, so most terms fall below `negligibleBelow` and skip their exponential;
     /// no logarithm is taken, and products over many dimensions cannot overflow.
     @inline(__always)
-    static func foldExponents(_ factors: UnsafeMutableBufferPointer<Double>, into base: UnsafeMutableBufferPointer<Double>) {
+    static func foldExponents(_ factors: UnsafeMutablePointer<Double>, into base: UnsafeMutablePointer<Double>, count: Int) {
         let exponentMask: UInt64 = 0x7ff0_0000_0000_0000, one: UInt64 = 0x3ff0_0000_0000_0000
-        for k in factors.indices {
+        for k in 0..<count {
             let factor = factors[k], bits = factor.bitPattern
             let biased = bits & exponentMask
             guard biased != 0 && biased != exponentMask && factor > 0 else {
@@ -341,6 +368,30 @@ struct ParzenEstimator {
         return sigmas
     }
 
+    /// Observations of one dimension in sorted order: `values[r]` is the transformed value of
+    /// observation `order[r]`, ascending by (value, index).
+    struct SortedColumn {
+        let order: UnsafePointer<Int32>, values: UnsafePointer<Double>, count: Int
+
+        /// Writes each observation's mean and neighbour gap (as ``neighbourGaps(_:order:low:high:considerEndpoints:into:)``)
+        /// at its index, reading the values in order.
+        func scatter(means m: UnsafeMutablePointer<Double>, gaps s: UnsafeMutablePointer<Double>, low: Double, high: Double, considerEndpoints: Bool) {
+            let n = count, o = order, x = values
+            guard n > 0 else { return }
+            var previous = low
+            for rank in 0..<n {
+                let current = x[rank], next = rank < n - 1 ? x[rank + 1] : high
+                var sigma = max(current - previous, next - current)
+                if !considerEndpoints && n >= 2 {
+                    if rank == 0 { sigma = next - current } else if rank == n - 1 { sigma = current - previous }
+                }
+                m[Int(o[rank])] = current
+                s[Int(o[rank])] = sigma
+                previous = current
+            }
+        }
+    }
+
     /// The indices of `points[0..<count]` ascending by (value, index).
     static func sortedOrder(_ points: UnsafePointer<Double>, count: Int) -> [Int] {
         (0..<count).sorted { points[$0] < points[$1] || (points[$0] == points[$1] && $0 < $1) }
@@ -433,20 +484,20 @@ struct ParzenEstimator {
         let continuousCount = dimensions.reduce(0) { if case .continuous = $1 { return $0 + 1 } else { return $0 } }
         if continuousCount == dimensions.count {
             // Only continuous dimensions: the fused kernel, all points at once.
-            var ys = [Double](repeating: 0, count: points.count * continuousCount)
+            let ys = storage.buffer(KernelStorage.Key.points, Double.self, count: points.count * continuousCount)
             for (p, x) in points.enumerated() {
                 for d in 0..<continuousCount { ys[p * continuousCount + d] = Self.transform(x[d], distributions[d]) }
             }
-            var scratch = [Double](repeating: 0, count: 4 * K)
+            let scratch = storage.buffer(KernelStorage.Key.density, Double.self, count: 4 * K)
             return [Double](unsafeUninitializedCapacity: points.count) { out, count in
                 ag_dmixture_logdensity(K, continuousCount, base, continuousMus, continuousCurvatures, K, scale, negligibleBelow,
-                                       points.count, ys, &scratch, out.baseAddress)
+                                       points.count, ys, scratch, out.baseAddress)
                 count = points.count
             }
         }
         var result: [Double] = []
         result.reserveCapacity(points.count)
-        var terms = [Double](repeating: 0, count: block * K)
+        let terms = storage.buffer(KernelStorage.Key.density, Double.self, count: block * K)
         var ys = [Double](repeating: 0, count: block * continuousCount)
         var start = 0
         while start < points.count {
@@ -459,9 +510,7 @@ struct ParzenEstimator {
                     c += 1
                 }
             }
-            terms.withUnsafeMutableBufferPointer { t in
-                ag_dquadratic_terms_batch(K, continuousCount, base, continuousMus, continuousCurvatures, K, count, ys, t.baseAddress, K)
-            }
+            ag_dquadratic_terms_batch(K, continuousCount, base, continuousMus, continuousCurvatures, K, count, ys, terms, K)
             for p in 0..<count {
                 let x = points[start + p], offset = p * K
                 for (d, dim) in dimensions.enumerated() {
@@ -480,7 +529,7 @@ struct ParzenEstimator {
                         }
                     }
                 }
-                result.append(terms.withUnsafeBufferPointer { ag_dlogsumexp(K, $0.baseAddress! + offset, scale, negligibleBelow) })
+                result.append(ag_dlogsumexp(K, terms + offset, scale, negligibleBelow))
             }
             start += count
         }

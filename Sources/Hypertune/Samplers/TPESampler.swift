@@ -183,25 +183,26 @@ public struct TPESampler: Sampler {
         }
         guard finished >= max(configuration.startupTrials, 1), let studyID = history.trials.first?.studyID else { return nil }
         let distributions = parameters.map(\.distribution)
-        func estimator(_ flat: [Double], _ count: Int, orders: [[Int]]?, masses: [ParzenEstimator.TruncationMemo?]?,
-                       storage: ParzenEstimator.KernelStorage? = nil) -> ParzenEstimator {
+        func estimator(_ flat: UnsafeBufferPointer<Double>, _ count: Int, sorted: [ParzenEstimator.SortedColumn?]?, masses: [ParzenEstimator.TruncationMemo?]?,
+                       storage: ParzenEstimator.KernelStorage) -> ParzenEstimator {
             ParzenEstimator(
                 flat: flat, count: count, weights: Array(configuration.weights(count).prefix(count)), distributions: distributions,
                 priorWeight: configuration.priorWeight, bandwidth: configuration.bandwidth, magicClip: configuration.magicClip,
-                considerEndpoints: configuration.considerEndpoints, orders: orders, masses: masses, storage: storage)
+                considerEndpoints: configuration.considerEndpoints, sorted: sorted, masses: masses, storage: storage)
         }
-        let storage = memo.takeStorage()
-        defer { memo.recycle(storage) }
+        let storage = memo.takeStorage(), belowStorage = memo.takeStorage()
+        defer {
+            memo.recycle(storage)
+            memo.recycle(belowStorage)
+        }
         // `g` is built under the memo's lock: its truncation masses are memoised there.
         guard let (split, g) = memo.withStudy(studyID, history: history, { memo -> (Split, ParzenEstimator)? in
-            guard let split = split(history, parameters, memo) else { return nil }
-            let g = split.aboveNumbers.withUnsafeBufferPointer { slots in
-                estimator(split.above, split.aboveCount, orders: split.aboveOrders,
-                          masses: split.columns.map { $0.truncationMemo(slots: slots.baseAddress!) }, storage: storage)
-            }
+            guard let split = split(history, parameters, memo, storage) else { return nil }
+            let g = estimator(split.above, split.aboveCount, sorted: split.aboveSorted,
+                              masses: split.columns.map { $0.truncationMemo(slots: split.aboveNumbers) }, storage: storage)
             return (split, g)
         }) else { return nil }
-        let l = estimator(split.below, split.belowCount, orders: nil, masses: nil)
+        let l = split.below.withUnsafeBufferPointer { estimator($0, split.belowCount, sorted: nil, masses: nil, storage: belowStorage) }
         var rng = SamplerRandom.generator(seed: seed, trial: trial.number, purpose: "tpe:" + parameters.map(\.name).joined(separator: ","))
         let candidates = l.sample(configuration.candidates, distributions: distributions, generator: &rng)
         let logL = l.logDensity(candidates, distributions: distributions)
@@ -211,18 +212,29 @@ public struct TPESampler: Sampler {
         return candidates[best]
     }
 
-    /// The observations of `parameters`, split into the good ones and the rest.
+    /// The observations of `parameters`, split into the good ones and the rest. The buffers are
+    /// in the storage given to ``split(_:_:_:_:)`` and valid while it is held.
     struct Split {
         /// Row-major internal values of the `γ(n)` best trials, in number order.
         var below: [Double], belowCount: Int
-        /// Row-major internal values of the other finished trials and the running ones, in number order.
-        var above: [Double], aboveCount: Int
-        /// Per dimension, the indices of `above`'s rows ascending by (transformed value, row).
-        var aboveOrders: [[Int]]
+        /// Row-major internal values of the other finished trials and the running ones, in number
+        /// order (with neighbour-gap bandwidths, the numerical columns of finished rows are left
+        /// out: the estimator reads them from `aboveSorted`).
+        var above: UnsafeBufferPointer<Double>, aboveCount: Int
+        /// Per numerical dimension, `above`'s rows ascending by (transformed value, row).
+        var aboveSorted: [ParzenEstimator.SortedColumn?]
         /// The trial number of each of `above`'s rows.
-        var aboveNumbers: [Int32]
+        var aboveNumbers: UnsafePointer<Int32>
         /// The memo's columns of the parameters (valid under the memo's lock).
         var columns: [StudyMemo.Column]
+    }
+
+    /// Keys of the split's buffers in its storage.
+    private enum SplitKey {
+        static let rowNumbers = ParzenEstimator.KernelStorage.Key.callers, scores = rowNumbers + 1, rowKinds = rowNumbers + 2
+        static let above = rowNumbers + 3, aboveIndex = rowNumbers + 4, aboveNumbers = rowNumbers + 5
+        /// Then two per dimension: the sorted order and the sorted values.
+        static let sorted = rowNumbers + 6
     }
 
     /// Scores sort better first: (−steps reached, minimisation value). Complete trials rank by
@@ -262,21 +274,27 @@ public struct TPESampler: Sampler {
     }
 
     /// Every trial of `history` (in number order) that has all of `parameters` — finished ones
-    /// with a score, running ones under the constant liar — split by ``Configuration/gamma``.
-    /// Nil when no finished trial has them.
-    func split(_ history: StudyHistory, _ parameters: [(name: String, distribution: Distribution)], _ memo: StudyMemo) -> Split? {
+    /// with a score, running ones under the constant liar — split by ``Configuration/gamma``,
+    /// in buffers of `storage`. Nil when no finished trial has them.
+    /// - Complexity: O(n · |parameters|) sequential array reads and writes: the values come
+    ///   from the memo's columns, the sorted orders from its sorted columns.
+    func split(_ history: StudyHistory, _ parameters: [(name: String, distribution: Distribution)], _ memo: StudyMemo,
+               _ storage: ParzenEstimator.KernelStorage) -> Split? {
         let columns = parameters.map { memo.column($0.name, $0.distribution) }
         // Running trials may have numbers past the finished ones: their slots must exist.
         let numberLimit = max((history.trials.last?.number ?? 0) + 1, memo.recordedID.count)
         for c in columns { c.grow(to: numberLimit) }
         let values = columns.map(\.value)  // finished trials' values by number, NaN where absent
         let width = parameters.count
-        // Pass 1: which trials have the parameters, and their scores (nil: running).
-        var rowNumbers: [Int] = [], scores: [Score?] = []
+        // Pass 1: which trials have the parameters, and their scores (running rows: none).
+        let capacity = history.trials.count
+        let rowNumbers = storage.buffer(SplitKey.rowNumbers, Int32.self, count: capacity)
+        let scores = storage.buffer(SplitKey.scores, Score.self, count: capacity)
+        // 0: a finished row, 1: a running row, 2: a finished row among the best.
+        let rowKinds = storage.buffer(SplitKey.rowKinds, UInt8.self, count: capacity)
+        var rows = 0, n = 0
         var runningRows: [Double] = []
         let outcomeOf = memo.outcomeOf, maximizing = history.directions.first == .maximize
-        rowNumbers.reserveCapacity(history.trials.count)
-        scores.reserveCapacity(history.trials.count)
         history.trials.withUnsafeBufferPointer { trials in
             for i in trials.indices {
                 let state = trials[i].state, number = trials[i].number
@@ -288,7 +306,9 @@ public struct TPESampler: Sampler {
                         break
                     }
                     guard complete else { continue }
-                    scores.append(outcome.score(maximizing: maximizing))
+                    scores[rows] = outcome.score(maximizing: maximizing)
+                    rowKinds[rows] = 0
+                    n += 1
                 } else if state == .running && configuration.constantLiar {
                     let t = trials[i]
                     let start = runningRows.count
@@ -300,108 +320,107 @@ public struct TPESampler: Sampler {
                         runningRows.removeSubrange(start...)
                         continue
                     }
-                    scores.append(nil)
+                    rowKinds[rows] = 1
                 } else {
                     continue
                 }
-                rowNumbers.append(number)
+                rowNumbers[rows] = Int32(number)
+                rows += 1
             }
         }
-        let n = scores.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
         guard n > 0 else { return nil }
         // The γ(n) best rows by (score, row): a bounded insertion sort, O(rows · γ) at worst.
         let nBelow = min(max(configuration.gamma(n), 1), n)
         var best: [Int] = []
         best.reserveCapacity(nBelow + 1)
-        scores.withUnsafeBufferPointer { scores in
-            var worst: Score?  // of `best`, once it is full
-            for r in scores.indices {
-                guard let score = scores[r] else { continue }
-                if let worst, !(score < worst) { continue }
-                var i = best.count
-                while i > 0 && score < scores[best[i - 1]]! { i -= 1 }
-                best.insert(r, at: i)
-                if best.count > nBelow { best.removeLast() }
-                if best.count == nBelow { worst = scores[best[nBelow - 1]] }
-            }
+        var worst: Score?  // of `best`, once it is full
+        for r in 0..<rows where rowKinds[r] == 0 {
+            let score = scores[r]
+            if let worst, !(score < worst) { continue }
+            var i = best.count
+            while i > 0 && score < scores[best[i - 1]] { i -= 1 }
+            best.insert(r, at: i)
+            if best.count > nBelow { best.removeLast() }
+            if best.count == nBelow { worst = scores[best[nBelow - 1]] }
         }
-        var isBelow = [Bool](repeating: false, count: scores.count)
-        for r in best { isBelow[r] = true }
-        let aboveCount = scores.count - nBelow
-        var below = [Double](repeating: 0, count: nBelow * width), above = [Double](repeating: 0, count: aboveCount * width)
-        // Index among the above rows by trial number (−1: not an above row).
-        var aboveIndexOfNumber = [Int32](repeating: -1, count: numberLimit)
-        var runningAbove: [(value: Double, number: Int32)] = []
-        var isRunning = [Bool](repeating: false, count: numberLimit)
-        var aboveNumbers = [Int32](repeating: 0, count: aboveCount)
+        for r in best { rowKinds[r] = 2 }
+        let aboveCount = rows - nBelow
+        var below = [Double](repeating: 0, count: nBelow * width)
+        let above = storage.buffer(SplitKey.above, Double.self, count: aboveCount * width)
+        // Index among the above rows by trial number: −1 for none, and −2 − index for running
+        // rows (their values are not the memo's).
+        let aboveIndex = storage.buffer(SplitKey.aboveIndex, Int32.self, count: numberLimit)
+        aboveIndex.update(repeating: -1, count: numberLimit)
+        let aboveNumbers = storage.buffer(SplitKey.aboveNumbers, Int32.self, count: aboveCount)
+        // The estimator reads the numerical columns from the sorted ones with neighbour-gap
+        // bandwidths; otherwise it needs every column.
+        let flatColumns = parameters.indices.filter { parameters[$0].distribution.isCategorical || configuration.bandwidth != .neighbourGaps }
+        var running: [(row: Int32, number: Int32)] = []
         below.withUnsafeMutableBufferPointer { b in
-            above.withUnsafeMutableBufferPointer { a in
-                aboveIndexOfNumber.withUnsafeMutableBufferPointer { index in
-                    var nb = 0, na = 0, runningRow = 0
-                    for r in 0..<scores.count {
-                        let number = rowNumbers[r]
-                        if isBelow[r] {
-                            for (c, v) in values.enumerated() { b[nb * width + c] = v[number] }
-                            nb += 1
-                            continue
-                        }
-                        index[number] = Int32(na)
-                        aboveNumbers[na] = Int32(number)
-                        if scores[r] == nil {
-                            for c in 0..<width { a[na * width + c] = runningRows[runningRow * width + c] }
-                            runningAbove.append((0, Int32(number)))
-                            isRunning[number] = true
-                            runningRow += 1
-                        } else {
-                            for (c, v) in values.enumerated() { a[na * width + c] = v[number] }
-                        }
-                        na += 1
-                    }
+            var nb = 0, na = 0
+            for r in 0..<rows {
+                let number = Int(rowNumbers[r])
+                switch rowKinds[r] {
+                case 2:
+                    for (c, v) in values.enumerated() { b[nb * width + c] = v[number] }
+                    nb += 1
+                    continue
+                case 1:
+                    let runningRow = running.count
+                    for c in 0..<width { above[na * width + c] = runningRows[runningRow * width + c] }
+                    running.append((Int32(na), Int32(number)))
+                    aboveIndex[number] = -2 - Int32(na)
+                default:
+                    for c in flatColumns { above[na * width + c] = values[c][number] }
+                    aboveIndex[number] = Int32(na)
                 }
+                aboveNumbers[na] = Int32(number)
+                na += 1
             }
         }
-        // Sorted orders of the above rows: the memo's sorted finished values, masked to the
-        // above rows, merged with the running rows (not in the memo).
-        var orders: [[Int]] = []
+        // Sorted above rows per numerical dimension: the memo's sorted finished values, masked to
+        // the above rows, merged with the running rows (not in the memo).
+        var sortedColumns: [ParzenEstimator.SortedColumn?] = []
         for (d, p) in parameters.enumerated() {
             guard !p.distribution.isCategorical else {
-                orders.append([])
+                sortedColumns.append(nil)
                 continue
             }
-            var running = runningAbove.map { e in
-                (value: ParzenEstimator.transform(above[Int(aboveIndexOfNumber[Int(e.number)]) * width + d], p.distribution), number: e.number)
+            var runningSorted = running.map { e in
+                (value: ParzenEstimator.transform(above[Int(e.row) * width + d], p.distribution), number: e.number, row: e.row)
             }
-            running.sort { $0.value < $1.value || ($0.value == $1.value && $0.number < $1.number) }
-            var order = [Int](repeating: 0, count: aboveCount)
-            let written = order.withUnsafeMutableBufferPointer { o in
-                aboveIndexOfNumber.withUnsafeBufferPointer { index in
-                    columns[d].sorted.withUnsafeBufferPointer { sorted in
-                        var w = 0, j = 0
-                        for e in sorted {
-                            let i = index[Int(e.number)]
-                            // Rows running in this history come from the merge, even when the
-                            // memo has their values (a finished trial shown at its start).
-                            guard i >= 0, !isRunning[Int(e.number)] else { continue }
-                            while j < running.count && (running[j].value < e.value || (running[j].value == e.value && running[j].number < e.number)) {
-                                o[w] = Int(index[Int(running[j].number)])
-                                w += 1
-                                j += 1
-                            }
-                            o[w] = Int(i)
-                            w += 1
-                        }
-                        while j < running.count {
-                            o[w] = Int(index[Int(running[j].number)])
-                            w += 1
-                            j += 1
-                        }
-                        return w
+            runningSorted.sort { $0.value < $1.value || ($0.value == $1.value && $0.number < $1.number) }
+            let order = storage.buffer(SplitKey.sorted + 2 * d, Int32.self, count: aboveCount)
+            let sortedValues = storage.buffer(SplitKey.sorted + 2 * d + 1, Double.self, count: aboveCount)
+            let written = columns[d].sorted.withUnsafeBufferPointer { sorted in
+                var w = 0, j = 0
+                for e in sorted {
+                    // Rows running in this history come from the merge, even when the memo has
+                    // their values (a finished trial shown at its start).
+                    let i = aboveIndex[Int(e.number)]
+                    guard i >= 0 else { continue }
+                    while j < runningSorted.count && (runningSorted[j].value < e.value || (runningSorted[j].value == e.value && runningSorted[j].number < e.number)) {
+                        order[w] = runningSorted[j].row
+                        sortedValues[w] = runningSorted[j].value
+                        w += 1
+                        j += 1
                     }
+                    order[w] = i
+                    sortedValues[w] = e.value
+                    w += 1
                 }
+                while j < runningSorted.count {
+                    order[w] = runningSorted[j].row
+                    sortedValues[w] = runningSorted[j].value
+                    w += 1
+                    j += 1
+                }
+                return w
             }
             precondition(written == aboveCount, "TPE: the sorted columns disagree with the history")
-            orders.append(order)
+            sortedColumns.append(ParzenEstimator.SortedColumn(order: order, values: sortedValues, count: aboveCount))
         }
-        return Split(below: below, belowCount: nBelow, above: above, aboveCount: aboveCount, aboveOrders: orders, aboveNumbers: aboveNumbers, columns: columns)
+        return Split(below: below, belowCount: nBelow, above: UnsafeBufferPointer(start: above, count: aboveCount * width), aboveCount: aboveCount,
+                     aboveSorted: sortedColumns, aboveNumbers: aboveNumbers, columns: columns)
     }
 }
