@@ -227,6 +227,17 @@ INLINE double F(xlse_given_max)(size_t K, const double *t, const double *w, doub
     } while (0)
     for (; k + VL <= K; k += VL) {
         const V d = *(const VU *)(t + k) - mm;
+#if AG_VBYTES == 64 && AG_ESIZE == 8 && defined(__x86_64__)
+        // AVX-512: pack the kept lanes (NaN is kept, so it reaches the sum) with the compress
+        // instruction, without a branch: which vectors hold kept terms is unpredictable.
+        // (Compressing in registers and storing whole vectors: compressing stores to memory
+        // are microcoded and slow on some processors.)
+        const unsigned char bits = (unsigned char)__builtin_ia32_cmppd512_mask(d, low, 13 /* _CMP_GE_OS */, 0xff, 4) |
+                                   (unsigned char)__builtin_ia32_cmppd512_mask(d, d, 3 /* _CMP_UNORD_Q */, 0xff, 4);
+        *(VU *)(dk + n) = __builtin_ia32_compressdf512_mask(d, F(xsplat)(0), bits);
+        *(VU *)(wk + n) = __builtin_ia32_compressdf512_mask(w ? *(const VU *)(w + k) : F(xsplat)(1), F(xsplat)(0), bits);
+        n += (size_t)__builtin_popcount(bits);
+#else
         const IV keep = ~(d < low); // NaN is kept, so it reaches the sum
 #if defined(__has_builtin) && __has_builtin(__builtin_reduce_or)
         if (!__builtin_reduce_or(keep)) continue;
@@ -235,16 +246,6 @@ INLINE double F(xlse_given_max)(size_t K, const double *t, const double *w, doub
         for (size_t j = 0; j < VL; j++) any |= keep[j];
         if (!any) continue;
 #endif
-#if AG_VBYTES == 64 && AG_ESIZE == 8 && defined(__x86_64__)
-        // AVX-512: pack the kept lanes with the compress instruction.
-        const unsigned char bits = (unsigned char)__builtin_ia32_cmppd512_mask(d, low, 13 /* _CMP_GE_OS */, 0xff, 4) |
-                                   (unsigned char)__builtin_ia32_cmppd512_mask(d, d, 3 /* _CMP_UNORD_Q */, 0xff, 4);
-        // (Compressing in registers and storing whole vectors: compressing stores to memory
-        // are microcoded and slow on some processors.)
-        *(VU *)(dk + n) = __builtin_ia32_compressdf512_mask(d, F(xsplat)(0), bits);
-        *(VU *)(wk + n) = __builtin_ia32_compressdf512_mask(w ? *(const VU *)(w + k) : F(xsplat)(1), F(xsplat)(0), bits);
-        n += (size_t)__builtin_popcount(bits);
-#else
         // Branch-free packing: every lane is written, and the next slot advances past kept ones.
         for (size_t j = 0; j < VL; j++) {
             dk[n] = d[j];

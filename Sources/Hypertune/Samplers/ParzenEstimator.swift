@@ -56,7 +56,7 @@ struct ParzenEstimator {
     /// concurrent use.
     final class KernelStorage: @unchecked Sendable {
         enum Key {
-            static let mus = 0, sigmas = 1, curvatures = 2, weights = 3, scale = 4, base = 5, density = 6, points = 7
+            static let mus = 0, sigmas = 1, curvatures = 2, weights = 3, scale = 4, base = 5, density = 6, points = 7, near = 8, cumulative = 9
             /// The first key for callers' own buffers.
             static let callers = 16
         }
@@ -203,7 +203,7 @@ struct ParzenEstimator {
             }
             sg[n] = range
             let minSigma = magicClip ? range / min(100, 1 + Double(n + 1)) : 1e-12
-            for k in 0..<n { sg[k] = min(max(sg[k], minSigma), range) }
+            for k in 0..<n { sg[k] = Swift.min(Swift.max(sg[k], minSigma), range) }
             if let grid {
                 let mus = Array(UnsafeBufferPointer(start: m, count: kernels)), sigmas = Array(UnsafeBufferPointer(start: sg, count: kernels))
                 let logZ = (0..<kernels).map { Foundation.log(Self.truncatedMass(mean: mus[$0], sigma: sigmas[$0], low: low, high: high)) }
@@ -213,17 +213,20 @@ struct ParzenEstimator {
             nextContinuous += 1
             dims.append(.continuous(index: c, low: low, high: high))
             let cv = continuousCurvatures + c * kernels
-            // Branch-free over all kernels (so it vectorises): curvature and 1/(σ√(2π)).
+            // Branch-free over all kernels (so it vectorises): curvature and 1/(σ√(2π)), and the
+            // kernels within 9σ of an end listed (their truncation mass differs from 1).
+            let near = storage.buffer(Key.near, Int32.self, count: kernels)
+            var nearCount = 0
             for k in 0..<kernels {
-                let inverse = 1 / sg[k]
+                let sigma = sg[k], mean = m[k], inverse = 1 / sigma
                 cv[k] = -0.5 * inverse * inverse
                 scale[k] *= inverse * Normal.inverseSqrt2Pi
+                near[nearCount] = Int32(k)
+                nearCount &+= (mean - low < 9 * sigma) || (high - mean < 9 * sigma) ? 1 : 0
             }
-            // The truncation mass, for the kernels within 9σ of an end.
             let memo = masses?[d]
-            for k in 0..<kernels {
-                let sigma = sg[k], mean = m[k]
-                guard mean - low < 9 * sigma || high - mean < 9 * sigma else { continue }
+            for i in 0..<nearCount {
+                let k = Int(near[i]), sigma = sg[k], mean = m[k]
                 let mass = if let memo, k < n {
                     memo.mass(kernel: k, mean: mean, sigma: sigma, low: low, high: high)
                 } else {
@@ -232,11 +235,7 @@ struct ParzenEstimator {
                 scale[k] /= mass
             }
             // Products over many dimensions could leave the range of doubles.
-            var smallest = Double.infinity, largest = 0.0
-            for k in 0..<kernels {
-                smallest = min(smallest, scale[k])
-                largest = max(largest, scale[k])
-            }
+            let (smallest, largest) = Self.extremes(scale, count: kernels)
             if !(smallest > 1e-100 && largest < 1e100) { Self.foldExponents(scale, into: base, count: kernels) }
         }
         Self.foldExponents(scale, into: base, count: kernels)
@@ -252,26 +251,40 @@ struct ParzenEstimator {
     /// [1, 2). The largest term of the mixture's sum is then within a factor 2 of the largest
     /// *weighted* one, so most terms fall below `negligibleBelow` and skip their exponential;
     /// no logarithm is taken, and products over many dimensions cannot overflow.
-    @inline(__always)
     static func foldExponents(_ factors: UnsafeMutablePointer<Double>, into base: UnsafeMutablePointer<Double>, count: Int) {
         let exponentMask: UInt64 = 0x7ff0_0000_0000_0000, one: UInt64 = 0x3ff0_0000_0000_0000
+        let (smallest, largest) = extremes(factors, count: count)
+        if smallest >= .leastNormalMagnitude && largest <= .greatestFiniteMagnitude {
+            // All normal: bit arithmetic, branch-free (so it vectorises).
+            for k in 0..<count {
+                let bits = factors[k].bitPattern
+                base[k] += Double(Int64((bits & exponentMask) >> 52) - 1023) * ln2
+                factors[k] = Double(bitPattern: (bits & ~exponentMask) | one)
+            }
+            return
+        }
         for k in 0..<count {
-            let factor = factors[k], bits = factor.bitPattern
-            let biased = bits & exponentMask
-            guard biased != 0 && biased != exponentMask && factor > 0 else {
-                // Rare: zero (the kernel contributes nothing), subnormal, or not finite.
-                guard factor > 0 && factor.isFinite else {
-                    base[k] = factor > 0 ? .infinity : -.infinity
-                    factors[k] = 1
-                    continue
-                }
-                base[k] += Double(factor.exponent) * ln2
-                factors[k] = factor.significand
+            let factor = factors[k]
+            guard factor > 0 && factor.isFinite else {
+                // Zero mass or weight: the kernel contributes nothing (an infinite factor cannot
+                // arise from finite widths and masses, but is kept as such).
+                base[k] = factor > 0 ? .infinity : -.infinity
+                factors[k] = 1
                 continue
             }
-            base[k] += Double(Int64(biased >> 52) - 1023) * ln2
-            factors[k] = Double(bitPattern: (bits & ~exponentMask) | one)
+            base[k] += Double(factor.exponent) * ln2
+            factors[k] = factor.significand
         }
+    }
+
+    /// The smallest and largest of `count` values (NaN: not counted).
+    static func extremes(_ values: UnsafePointer<Double>, count: Int) -> (Double, Double) {
+        var smallest = Double.infinity, largest = -Double.infinity
+        for k in 0..<count {
+            smallest = min(smallest, values[k])
+            largest = max(largest, values[k])
+        }
+        return (smallest, largest)
     }
 
     static func isContinuous(_ d: Distribution) -> Bool {
@@ -419,49 +432,73 @@ struct ParzenEstimator {
     /// search of the cumulative weights), then each dimension from that kernel. Normal
     /// deviates come in pairs from Marsaglia's polar method (no trigonometric function).
     func sample(_ count: Int, distributions: [Distribution], generator g: inout SeededGenerator) -> [[Double]] {
-        var cumulative = [Double](repeating: 0, count: kernels)
+        let flat = sampleFlat(count, distributions: distributions, generator: &g), width = distributions.count
+        return (0..<count).map { Array(flat[($0 * width)..<($0 * width + width)]) }
+    }
+
+    /// ``sample(_:distributions:generator:)`` as row-major `count × dimensions` values.
+    func sampleFlat(_ count: Int, distributions: [Distribution], generator g: inout SeededGenerator) -> [Double] {
+        let width = dimensions.count
+        let cumulative = storage.buffer(KernelStorage.Key.cumulative, Double.self, count: kernels)
         var running = 0.0
         for k in 0..<kernels {
             running += weights[k]
             cumulative[k] = running
         }
+        // What each dimension draws, read once (the enum's payloads are not copied per draw).
+        let draws = dimensions.enumerated().map { d, dim in Draw(dim, distributions[d]) }
         var normals = NormalPairs()
-        var result: [[Double]] = []
-        result.reserveCapacity(count)
-        for _ in 0..<count {
-            let u: Double = g.nextUnit() * running
-            // The first kernel whose cumulative weight exceeds u.
-            var lo = 0, hi = kernels - 1
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if cumulative[mid] > u { hi = mid } else { lo = mid + 1 }
-            }
-            let k = lo
-            var point = [Double](repeating: 0, count: dimensions.count)
-            for (d, dim) in dimensions.enumerated() {
-                switch dim {
-                case let .categorical(logWeights, c):
-                    var v: Double = g.nextUnit()
-                    point[d] = Double(c - 1)
-                    for j in 0..<c {
-                        v -= Foundation.exp(logWeights[j * kernels + k])
-                        if v < 0 {
-                            point[d] = Double(j)
-                            break
-                        }
+        return [Double](unsafeUninitializedCapacity: count * width) { out, initialized in
+            for i in 0..<count {
+                let u: Double = g.nextUnit() * running
+                // The first kernel whose cumulative weight exceeds u.
+                var lo = 0, hi = kernels - 1
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if cumulative[mid] > u { hi = mid } else { lo = mid + 1 }
+                }
+                let k = lo
+                for d in 0..<width {
+                    let draw = draws[d]
+                    if draw.continuous >= 0 {
+                        let c = draw.continuous * kernels + k
+                        let y = Normal.truncatedSample(mean: continuousMus[c], sigma: continuousSigmas[c], low: draw.low, high: draw.high, normals: &normals, &g)
+                        out[i * width + d] = min(max(draw.isLog ? Foundation.exp(y) : y, draw.externalLow), draw.externalHigh)
+                        continue
                     }
-                case let .continuous(c, low, high):
-                    let y = Normal.truncatedSample(mean: continuousMus[c * kernels + k], sigma: continuousSigmas[c * kernels + k], low: low, high: high,
-                                                   normals: &normals, &g)
-                    point[d] = Self.toInternal(y, grid: nil, distribution: distributions[d])
-                case let .discrete(mus, sigmas, _, low, high, grid):
-                    let y = Normal.truncatedSample(mean: mus[k], sigma: sigmas[k], low: low, high: high, normals: &normals, &g)
-                    point[d] = Self.toInternal(y, grid: grid, distribution: distributions[d])
+                    switch dimensions[d] {
+                    case let .categorical(logWeights, c):
+                        var v: Double = g.nextUnit()
+                        out[i * width + d] = Double(c - 1)
+                        for j in 0..<c {
+                            v -= Foundation.exp(logWeights[j * kernels + k])
+                            if v < 0 {
+                                out[i * width + d] = Double(j)
+                                break
+                            }
+                        }
+                    case let .discrete(mus, sigmas, _, low, high, grid):
+                        let y = Normal.truncatedSample(mean: mus[k], sigma: sigmas[k], low: low, high: high, normals: &normals, &g)
+                        out[i * width + d] = Self.toInternal(y, grid: grid, distribution: distributions[d])
+                    case .continuous:
+                        preconditionFailure("internal: continuous dimensions are drawn above")
+                    }
                 }
             }
-            result.append(point)
+            initialized = count * width
         }
-        return result
+    }
+
+    /// How ``sampleFlat(_:distributions:generator:)`` draws one dimension: continuous ones
+    /// inline (`continuous` is their index, else −1), the others through ``Dimension``.
+    private struct Draw {
+        var continuous = -1, low = 0.0, high = 0.0, isLog = false, externalLow = 0.0, externalHigh = 0.0
+
+        init(_ dimension: Dimension, _ distribution: Distribution) {
+            guard case let .continuous(c, low, high) = dimension, case let .float(externalLow, externalHigh, _, _) = distribution else { return }
+            (continuous, self.low, self.high, isLog) = (c, low, high, ParzenEstimator.isLogTransformed(distribution))
+            (self.externalLow, self.externalHigh) = (externalLow, externalHigh)
+        }
     }
 
     /// A transformed-space value back to the internal representation (snapped onto grids).
@@ -480,50 +517,59 @@ struct ParzenEstimator {
     ///   continuous dimension (8 kernels per instruction), a truncated-normal mass per discrete
     ///   one, a table read per categorical one, and one exponential.
     func logDensity(_ points: [[Double]], distributions: [Distribution]) -> [Double] {
-        let K = kernels, block = 8
+        logDensity(flat: points.flatMap { $0 }, count: points.count, distributions: distributions)
+    }
+
+    /// ``logDensity(_:distributions:)`` of row-major `count × dimensions` points.
+    func logDensity(flat points: [Double], count pointCount: Int, distributions: [Distribution]) -> [Double] {
+        let K = kernels, block = 8, width = dimensions.count
+        precondition(points.count == pointCount * width, "ParzenEstimator: shape mismatch")
         let continuousCount = dimensions.reduce(0) { if case .continuous = $1 { return $0 + 1 } else { return $0 } }
-        if continuousCount == dimensions.count {
+        if continuousCount == width {
             // Only continuous dimensions: the fused kernel, all points at once.
-            let ys = storage.buffer(KernelStorage.Key.points, Double.self, count: points.count * continuousCount)
-            for (p, x) in points.enumerated() {
-                for d in 0..<continuousCount { ys[p * continuousCount + d] = Self.transform(x[d], distributions[d]) }
+            let ys = storage.buffer(KernelStorage.Key.points, Double.self, count: pointCount * width)
+            for d in 0..<width {
+                if Self.isLogTransformed(distributions[d]) {
+                    for p in 0..<pointCount { ys[p * width + d] = Foundation.log(points[p * width + d]) }
+                } else {
+                    for p in 0..<pointCount { ys[p * width + d] = points[p * width + d] }
+                }
             }
             let scratch = storage.buffer(KernelStorage.Key.density, Double.self, count: 4 * K)
-            return [Double](unsafeUninitializedCapacity: points.count) { out, count in
-                ag_dmixture_logdensity(K, continuousCount, base, continuousMus, continuousCurvatures, K, scale, negligibleBelow,
-                                       points.count, ys, scratch, out.baseAddress)
-                count = points.count
+            return [Double](unsafeUninitializedCapacity: pointCount) { out, count in
+                ag_dmixture_logdensity(K, width, base, continuousMus, continuousCurvatures, K, scale, negligibleBelow, pointCount, ys, scratch, out.baseAddress)
+                count = pointCount
             }
         }
         var result: [Double] = []
-        result.reserveCapacity(points.count)
+        result.reserveCapacity(pointCount)
         let terms = storage.buffer(KernelStorage.Key.density, Double.self, count: block * K)
         var ys = [Double](repeating: 0, count: block * continuousCount)
         var start = 0
-        while start < points.count {
-            let count = min(block, points.count - start)
+        while start < pointCount {
+            let count = min(block, pointCount - start)
             for p in 0..<count {
                 var c = 0
                 for (d, dim) in dimensions.enumerated() {
                     guard case .continuous = dim else { continue }
-                    ys[p * continuousCount + c] = Self.transform(points[start + p][d], distributions[d])
+                    ys[p * continuousCount + c] = Self.transform(points[(start + p) * width + d], distributions[d])
                     c += 1
                 }
             }
             ag_dquadratic_terms_batch(K, continuousCount, base, continuousMus, continuousCurvatures, K, count, ys, terms, K)
             for p in 0..<count {
-                let x = points[start + p], offset = p * K
+                let x = (start + p) * width, offset = p * K
                 for (d, dim) in dimensions.enumerated() {
                     switch dim {
                     case .continuous:
                         continue
                     case let .categorical(logWeights, _):
-                        let choice = Int(x[d]) * K
+                        let choice = Int(points[x + d]) * K
                         for k in 0..<K { terms[offset + k] += logWeights[choice + k] }
                     case let .discrete(mus, sigmas, logZ, _, _, grid):
                         // The probability of the grid cell around the value, in transformed space.
                         let half = grid.step / 2
-                        let a = Self.transform(x[d] - half, distributions[d]), b = Self.transform(x[d] + half, distributions[d])
+                        let a = Self.transform(points[x + d] - half, distributions[d]), b = Self.transform(points[x + d] + half, distributions[d])
                         for k in 0..<K {
                             terms[offset + k] += Normal.logMass((a - mus[k]) / sigmas[k], (b - mus[k]) / sigmas[k]) - logZ[k]
                         }

@@ -204,12 +204,13 @@ public struct TPESampler: Sampler {
         }) else { return nil }
         let l = split.below.withUnsafeBufferPointer { estimator($0, split.belowCount, sorted: nil, masses: nil, storage: belowStorage) }
         var rng = SamplerRandom.generator(seed: seed, trial: trial.number, purpose: "tpe:" + parameters.map(\.name).joined(separator: ","))
-        let candidates = l.sample(configuration.candidates, distributions: distributions, generator: &rng)
-        let logL = l.logDensity(candidates, distributions: distributions)
-        let logG = g.logDensity(candidates, distributions: distributions)
+        let count = configuration.candidates, width = parameters.count
+        let candidates = l.sampleFlat(count, distributions: distributions, generator: &rng)
+        let logL = l.logDensity(flat: candidates, count: count, distributions: distributions)
+        let logG = g.logDensity(flat: candidates, count: count, distributions: distributions)
         var best = 0
-        for i in 1..<candidates.count where logL[i] - logG[i] > logL[best] - logG[best] { best = i }
-        return candidates[best]
+        for i in 1..<count where logL[i] - logG[i] > logL[best] - logG[best] { best = i }
+        return Array(candidates[(best * width)..<(best * width + width)])
     }
 
     /// The observations of `parameters`, split into the good ones and the rest. The buffers are
@@ -424,3 +425,4 @@ public struct TPESampler: Sampler {
                      aboveSorted: sortedColumns, aboveNumbers: aboveNumbers, columns: columns)
     }
 }
+
