@@ -23,6 +23,8 @@ typedef void (*ag_quadratic_batch_fn)(size_t, size_t, const double *, const doub
                                       const double *, size_t, size_t, const double *, double *,
                                       size_t);
 typedef double (*ag_logsumexp_fn)(size_t, const double *, const double *, double);
+typedef void (*ag_smixture_fn)(size_t, size_t, const float *, const float *, const float *, size_t,
+                               const float *, float, size_t, const float *, float *, double *);
 typedef void (*ag_mixture_fn)(size_t, size_t, const double *, const double *, const double *,
                               size_t, const double *, double, size_t, const double *, double *,
                               double *);
@@ -37,6 +39,7 @@ typedef struct {
     ag_quadratic_batch_fn dquadratic_batch;
     ag_logsumexp_fn dlogsumexp;
     ag_mixture_fn dmixture;
+    ag_smixture_fn smixture;
 } ag_table;
 
 #define AG_TABLE(isa, label)                                                                       \
@@ -50,7 +53,8 @@ typedef struct {
      ag_dquadratic_terms_##isa,                                                                    \
      ag_dquadratic_terms_batch_##isa,                                                              \
      ag_dlogsumexp_##isa,                                                                          \
-     ag_dmixture_logdensity_##isa}
+     ag_dmixture_logdensity_##isa,                                                                 \
+     ag_smixture_logdensity_##isa}
 
 #if defined(__x86_64__)
 static const ag_table ag_tables[] = {
@@ -156,4 +160,9 @@ void ag_dmixture_logdensity(size_t K, size_t C, const double *base, const double
                             const double *curv, size_t ld, const double *w, double cutoff, size_t P,
                             const double *y, double *scratch, double *out) {
     ag_table_get()->dmixture(K, C, base, mu, curv, ld, w, cutoff, P, y, scratch, out);
+}
+void ag_smixture_logdensity(size_t K, size_t C, const float *base, const float *mu,
+                            const float *curv, size_t ld, const float *w, float cutoff, size_t P,
+                            const float *y, float *scratch, double *out) {
+    ag_table_get()->smixture(K, C, base, mu, curv, ld, w, cutoff, P, y, scratch, out);
 }

@@ -34,7 +34,10 @@
     void ag_dmixture_logdensity_##isa(size_t K, size_t C, const double *base, const double *mu,   \
                                       const double *curv, size_t ld, const double *w,             \
                                       double cutoff, size_t P, const double *y, double *scratch,  \
-                                      double *out);
+                                      double *out);                                               \
+    void ag_smixture_logdensity_##isa(size_t K, size_t C, const float *base, const float *mu,     \
+                                      const float *curv, size_t ld, const float *w, float cutoff, \
+                                      size_t P, const float *y, float *scratch, double *out);
 
 #if defined(__x86_64__)
 AG_DECLARE_ISA(avx512)

@@ -207,10 +207,12 @@ AG_ATTR void AG_CAT2(ag_dquadratic_terms_batch, AG_ISA)(size_t K, size_t C, cons
 // caller picks cutoff so that they cannot matter (see autograd_kernels.h). t and w are read only.
 // The kept terms are packed into a small buffer before their exponentials are taken, so the
 // cost is one exponential per kept term (a vector's worth at a time), however they are spread.
+#endif
+
 // The sum of ag_dlogsumexp once the maximum m of t (finite) is known.
-INLINE double F(xlse_given_max)(size_t K, const double *t, const double *w, double m, double cutoff) {
+INLINE double F(xlse_given_max)(size_t K, const AG_T *t, const AG_T *w, AG_T m, AG_T cutoff) {
     enum { CAP = 16 * VL };
-    double dk[CAP + VL] __attribute__((aligned(64))), wk[CAP + VL] __attribute__((aligned(64)));
+    AG_T dk[CAP + VL] __attribute__((aligned(64))), wk[CAP + VL] __attribute__((aligned(64)));
     size_t n = 0, k = 0;
     V sv = F(xsplat)(0);
     const V mm = F(xsplat)(m), low = F(xsplat)(-cutoff);
@@ -218,7 +220,7 @@ INLINE double F(xlse_given_max)(size_t K, const double *t, const double *w, doub
     // -inf terms (weight 0), which add exactly nothing.
 #define AG_LSE_FLUSH()                                                                             \
     do {                                                                                           \
-        for (size_t j = n; j % VL != 0; j++) { dk[j] = -__builtin_inf(); wk[j] = 0; }              \
+        for (size_t j = n; j % VL != 0; j++) { dk[j] = -(AG_T)__builtin_inf(); wk[j] = 0; }              \
         for (size_t j = 0; j < n; j += VL) {                                                       \
             const V e = F(xexp)(*(const VU *)(dk + j));                                            \
             sv = F(xfma)(*(const VU *)(wk + j), e, sv);                                            \
@@ -227,15 +229,22 @@ INLINE double F(xlse_given_max)(size_t K, const double *t, const double *w, doub
     } while (0)
     for (; k + VL <= K; k += VL) {
         const V d = *(const VU *)(t + k) - mm;
-#if AG_VBYTES == 64 && AG_ESIZE == 8 && defined(__x86_64__)
+#if AG_VBYTES == 64 && defined(__x86_64__)
         // AVX-512: pack the kept lanes (NaN is kept, so it reaches the sum) with the compress
         // instruction, without a branch: which vectors hold kept terms is unpredictable.
         // (Compressing in registers and storing whole vectors: compressing stores to memory
         // are microcoded and slow on some processors.)
+#if AG_ESIZE == 8
         const unsigned char bits = (unsigned char)__builtin_ia32_cmppd512_mask(d, low, 13 /* _CMP_GE_OS */, 0xff, 4) |
                                    (unsigned char)__builtin_ia32_cmppd512_mask(d, d, 3 /* _CMP_UNORD_Q */, 0xff, 4);
         *(VU *)(dk + n) = __builtin_ia32_compressdf512_mask(d, F(xsplat)(0), bits);
         *(VU *)(wk + n) = __builtin_ia32_compressdf512_mask(w ? *(const VU *)(w + k) : F(xsplat)(1), F(xsplat)(0), bits);
+#else
+        const unsigned short bits = (unsigned short)__builtin_ia32_cmpps512_mask(d, low, 13 /* _CMP_GE_OS */, 0xffff, 4) |
+                                    (unsigned short)__builtin_ia32_cmpps512_mask(d, d, 3 /* _CMP_UNORD_Q */, 0xffff, 4);
+        *(VU *)(dk + n) = __builtin_ia32_compresssf512_mask(d, F(xsplat)(0), bits);
+        *(VU *)(wk + n) = __builtin_ia32_compresssf512_mask(w ? *(const VU *)(w + k) : F(xsplat)(1), F(xsplat)(0), bits);
+#endif
         n += (size_t)__builtin_popcount(bits);
 #else
         const IV keep = ~(d < low); // NaN is kept, so it reaches the sum
@@ -256,7 +265,7 @@ INLINE double F(xlse_given_max)(size_t K, const double *t, const double *w, doub
         if (n >= CAP) AG_LSE_FLUSH();
     }
     for (; k < K; k++) {
-        const double d = t[k] - m;
+        const AG_T d = t[k] - m;
         if (d < -cutoff) continue;
         dk[n] = d;
         wk[n] = w ? w[k] : 1;
@@ -265,48 +274,29 @@ INLINE double F(xlse_given_max)(size_t K, const double *t, const double *w, doub
     AG_LSE_FLUSH();
 #undef AG_LSE_FLUSH
     double s = 0;
-    for (size_t j = 0; j < VL; j++) s += sv[j];
-    return m + __builtin_log(s);
+    for (size_t j = 0; j < VL; j++) s += (double)sv[j];
+    return (double)m + __builtin_log(s);
 }
 
 // ag_dlogsumexp once the maximum m of t is known: the special cases of an infinite or missing
 // maximum, else the sum.
-INLINE double F(xlse_with_max)(size_t K, const double *t, const double *w, double m, double cutoff) {
-    if (!(m > -__builtin_inf())) { // every term -inf (or NaN, which the maximum skipped)
+INLINE double F(xlse_with_max)(size_t K, const AG_T *t, const AG_T *w, AG_T m, AG_T cutoff) {
+    if (!(m > -(AG_T)__builtin_inf())) { // every term -inf (or NaN, which the maximum skipped)
         for (size_t j = 0; j < K; j++)
             if (t[j] != t[j]) return t[j];
         return m;
     }
-    if (m == __builtin_inf()) return m;
+    if (m == (AG_T)__builtin_inf()) return m;
     return F(xlse_given_max)(K, t, w, m, cutoff);
-}
-
-// log sum_k w[k] exp(t[k]) for k < K (w = NULL: all ones), shifted by the maximum m of t so
-// nothing overflows; -inf for K = 0 or when every term is -inf, NaN when one is NaN (the sum
-// carries it). Terms with t[k] < m - cutoff are left out, and with them their exponentials: the
-// caller picks cutoff so that they cannot matter (see autograd_kernels.h). t and w are read only.
-// The kept terms are packed into a small buffer before their exponentials are taken, so the
-// cost is one exponential per kept term (a vector's worth at a time), however they are spread.
-AG_ATTR double AG_CAT2(ag_dlogsumexp, AG_ISA)(size_t K, const double *t, const double *w, double cutoff) {
-    double m = -__builtin_inf();
-    size_t k = 0;
-    V mv = F(xsplat)(-__builtin_inf());
-    for (; k + VL <= K; k += VL) {
-        const V v = *(const VU *)(t + k);
-        mv = F(xselect)(v > mv, v, mv);
-    }
-    for (size_t j = 0; j < VL; j++) m = mv[j] > m ? mv[j] : m;
-    for (; k < K; k++) m = t[k] > m ? t[k] : m;
-    return F(xlse_with_max)(K, t, w, m, cutoff);
 }
 
 // NP points of ag_dmixture_logdensity (NP <= 4, a constant after inlining): their terms into
 // the rows of scratch with their maxima in the same pass over the kernels, then each sum.
-INLINE void F(xmixture_group)(size_t NP, size_t K, size_t C, const double *base, const double *mu,
-                              const double *curv, size_t ld, const double *w, double cutoff,
-                              const double *y, double *scratch, double *out) {
+INLINE void F(xmixture_group)(size_t NP, size_t K, size_t C, const AG_T *base, const AG_T *mu,
+                              const AG_T *curv, size_t ld, const AG_T *w, AG_T cutoff,
+                              const AG_T *y, AG_T *scratch, double *out) {
     V mx[4];
-    for (size_t j = 0; j < NP; j++) mx[j] = F(xsplat)(-__builtin_inf());
+    for (size_t j = 0; j < NP; j++) mx[j] = F(xsplat)(-(AG_T)__builtin_inf());
     V ys[C * NP]; // the points' coordinates, splatted once
     for (size_t c = 0; c < C; c++)
         for (size_t j = 0; j < NP; j++) ys[c * NP + j] = F(xsplat)(y[j * C + c]);
@@ -328,12 +318,12 @@ INLINE void F(xmixture_group)(size_t NP, size_t K, size_t C, const double *base,
         }
     }
     for (size_t j = 0; j < NP; j++) {
-        double m = -__builtin_inf();
+        AG_T m = -(AG_T)__builtin_inf();
         for (size_t l = 0; l < VL; l++) m = mx[j][l] > m ? mx[j][l] : m;
         for (size_t kk = k; kk < K; kk++) {
-            double acc = base ? base[kk] : 0;
+            AG_T acc = base ? base[kk] : 0;
             for (size_t c = 0; c < C; c++) {
-                const double u = y[j * C + c] - mu[c * ld + kk];
+                const AG_T u = y[j * C + c] - mu[c * ld + kk];
                 acc += curv[c * ld + kk] * u * u;
             }
             scratch[j * K + kk] = acc;
@@ -341,6 +331,26 @@ INLINE void F(xmixture_group)(size_t NP, size_t K, size_t C, const double *base,
         }
         out[j] = F(xlse_with_max)(K, scratch + j * K, w, m, cutoff);
     }
+}
+
+#if AG_ESIZE == 8
+// log sum_k w[k] exp(t[k]) for k < K (w = NULL: all ones), shifted by the maximum m of t so
+// nothing overflows; -inf for K = 0 or when every term is -inf, NaN when one is NaN (the sum
+// carries it). Terms with t[k] < m - cutoff are left out, and with them their exponentials: the
+// caller picks cutoff so that they cannot matter (see autograd_kernels.h). t and w are read only.
+// The kept terms are packed into a small buffer before their exponentials are taken, so the
+// cost is one exponential per kept term (a vector's worth at a time), however they are spread.
+AG_ATTR double AG_CAT2(ag_dlogsumexp, AG_ISA)(size_t K, const double *t, const double *w, double cutoff) {
+    double m = -__builtin_inf();
+    size_t k = 0;
+    V mv = F(xsplat)(-__builtin_inf());
+    for (; k + VL <= K; k += VL) {
+        const V v = *(const VU *)(t + k);
+        mv = F(xselect)(v > mv, v, mv);
+    }
+    for (size_t j = 0; j < VL; j++) m = mv[j] > m ? mv[j] : m;
+    for (; k < K; k++) m = t[k] > m ? t[k] : m;
+    return F(xlse_with_max)(K, t, w, m, cutoff);
 }
 
 // out[p] = log sum_k w[k] exp(t_p[k]) with t_p the ag_dquadratic_terms of point p: the log
@@ -351,6 +361,22 @@ AG_ATTR void AG_CAT2(ag_dmixture_logdensity, AG_ISA)(size_t K, size_t C, const d
                                                      const double *mu, const double *curv, size_t ld,
                                                      const double *w, double cutoff, size_t P,
                                                      const double *y, double *scratch, double *out) {
+    size_t p = 0;
+    for (; p + 4 <= P; p += 4)
+        F(xmixture_group)(4, K, C, base, mu, curv, ld, w, cutoff, y + p * C, scratch, out + p);
+    for (; p < P; p++)
+        F(xmixture_group)(1, K, C, base, mu, curv, ld, w, cutoff, y + p * C, scratch, out + p);
+}
+#endif
+
+#if AG_ESIZE == 4
+// ag_dmixture_logdensity in single precision (the sums and the result in double): twice the
+// lanes per instruction. The caller keeps the coordinates and widths well scaled (see
+// autograd_kernels.h).
+AG_ATTR void AG_CAT2(ag_smixture_logdensity, AG_ISA)(size_t K, size_t C, const float *base,
+                                                     const float *mu, const float *curv, size_t ld,
+                                                     const float *w, float cutoff, size_t P,
+                                                     const float *y, float *scratch, double *out) {
     size_t p = 0;
     for (; p + 4 <= P; p += 4)
         F(xmixture_group)(4, K, C, base, mu, curv, ld, w, cutoff, y + p * C, scratch, out + p);

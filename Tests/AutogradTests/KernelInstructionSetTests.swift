@@ -48,7 +48,7 @@ struct KernelInstructionSetTests {
     }
 
     /// The mixture kernels (`ag_dquadratic_terms`, its batch form, `ag_dlogsumexp`,
-    /// `ag_dmixture_logdensity`) against
+    /// `ag_dmixture_logdensity`, `ag_smixture_logdensity`) against
     /// plain loops in Double: shapes with tails, a base or none, weights or none, the cutoff, and
     /// the special values. Returns the first disagreement.
     static func checkMixtureKernels(_ g: inout SeededGenerator) -> String? {
@@ -82,6 +82,28 @@ struct KernelInstructionSetTests {
                             let e = m + Foundation.log(sum)
                             if Swift.abs(fused[p] - e) > 1e-12 * (1 + Swift.abs(e)) {
                                 return "mixture density K=\(K) C=\(C) P=\(P) p=\(p) base=\(useBase) weighted=\(weighted): \(fused[p]) vs \(e)"
+                            }
+                        }
+                    }
+                    // The same in single precision, against a double-precision sum over the same
+                    // (rounded) inputs; curvatures as steep as TPE's narrowest kernels in [0, 1].
+                    let muF = mu.map { Float(($0 + 1) / 2) }, curvF = curv.map { Float($0 * 10) }, baseF = base.map(Float.init)
+                    let yF = y.map { Float(($0 + 1) / 2) }, weightsF = weights.map(Float.init)
+                    var scratchF = [Float](repeating: .nan, count: 4 * K)
+                    for weighted in [false, true] {
+                        let cutoff = Float(20 + Foundation.log(4 * Double(K)))
+                        ag_smixture_logdensity(K, C, useBase ? baseF : nil, muF, curvF, ld, weighted ? weightsF : nil, cutoff, P, yF, &scratchF, &fused)
+                        for p in 0..<P {
+                            let terms = (0..<K).map { k in
+                                (useBase ? Double(baseF[k]) : 0) + (0..<C).reduce(0.0) { acc, c in
+                                    let u = Double(yF[p * C + c]) - Double(muF[c * ld + k])
+                                    return acc + Double(curvF[c * ld + k]) * u * u
+                                }
+                            }
+                            let m = terms.max()!
+                            let e = m + Foundation.log(zip(terms, weightsF).reduce(0.0) { $0 + (weighted ? Double($1.1) : 1) * Foundation.exp($1.0 - m) })
+                            if Swift.abs(fused[p] - e) > 1e-4 * (1 + Swift.abs(e)) {
+                                return "single-precision mixture K=\(K) C=\(C) P=\(P) p=\(p) base=\(useBase) weighted=\(weighted): \(fused[p]) vs \(e)"
                             }
                         }
                     }

@@ -134,3 +134,125 @@ extension UnsafeMutablePointer {
         return self
     }
 }
+
+@Suite("TPE's kept kernels of g")
+struct AboveKernelsTests {
+    private static let space: [(name: String, distribution: Distribution)] = [
+        ("a", .float(low: 0, high: 1, log: false, step: nil)),
+        ("b", .float(low: 1e-3, high: 10, log: true, step: nil)),
+        ("c", .float(low: -5, high: 5, log: false, step: nil)),
+    ]
+
+    /// `g`'s log density at `points`, from the kernels the memo keeps and from `g` built anew
+    /// from the history (the sorted split and the estimator's own construction).
+    private static func densities(_ sampler: TPESampler, _ history: StudyHistory, _ points: [Double]) -> (kept: [Double], scratch: [Double]) {
+        let distributions = space.map(\.distribution), count = points.count / space.count
+        let kept = ParzenEstimator.KernelStorage(), fresh = ParzenEstimator.KernelStorage()
+        return sampler.memo.withStudy(history.trials[0].studyID, history: history) { memo in
+            let kernels = memo.aboveKernels(space)
+            let limit = max(history.trials.last!.number + 1, memo.recordedID.count)
+            for c in kernels.columns { c.grow(to: limit) }
+            let ranked = sampler.rank(history, space, values: kernels.columns.map(\.value), memo: memo, storage: kept)!
+            let prepared = kernels.prepare(ranked, configuration: sampler.configuration, numberLimit: limit, scratch: kept).g
+            let g = ParzenEstimator(prepared: prepared, storage: kept)
+            let split = sampler.split(history, space, memo, fresh)!
+            let reference = ParzenEstimator(
+                flat: split.above, count: split.aboveCount, weights: TPESampler.defaultWeights(split.aboveCount), distributions: distributions,
+                priorWeight: 1, bandwidth: .neighbourGaps, magicClip: true, considerEndpoints: false, sorted: split.aboveSorted, storage: fresh)
+            return (g.logDensity(flat: points, count: count, distributions: distributions),
+                    reference.logDensity(flat: points, count: count, distributions: distributions))
+        }
+    }
+
+    @Test("kept kernels give g's densities through out-of-order finishes, running trials, pruned ones and partial histories")
+    func keptEqualsScratch() async throws {
+        let sampler = TPESampler(seed: 1)
+        let study = try await Study.create(name: "kept", sampler: RandomSampler(seed: 5))
+        var g = SeededGenerator(seed: 8)
+        let points = (0..<40 * Self.space.count).map { i -> Double in
+            let u: Double = g.nextUnit()
+            switch i % 3 {
+            case 0: return u
+            case 1: return Foundation.exp(Foundation.log(1e-3) + u * Foundation.log(1e4))
+            default: return -5 + 10 * u
+            }
+        }
+        var checked = 0
+        for round in 0..<30 {
+            // Three trials at a time, finished in a shuffled order; one in five pruned.
+            var open: [Trial] = []
+            for _ in 0..<3 {
+                let t = try await study.ask()
+                for (name, d) in Self.space { _ = try await t.suggest(name, d) }
+                open.append(t)
+            }
+            for (i, t) in open.enumerated().reversed() where !(round % 4 == 1 && i == 0) {
+                if t.number % 5 == 4 {
+                    try await t.report(Double(t.number % 7), step: 1)
+                    try await study.tell(t, state: .pruned)
+                } else {
+                    try await study.tell(t, Double((t.number * 37) % 101) / 10)
+                }
+            }
+            // Every round: the whole history (some trials still running), and a history that
+            // lacks the latest trials (as a reproducible parallel run shows them).
+            let history = try await study.history()
+            let partial = StudyHistory(directions: history.directions, trials: Array(history.trials.prefix(history.trials.count - 2)))
+            for h in [history, partial] where h.trials.contains(where: { $0.state == .complete }) {
+                let (kept, scratch) = Self.densities(sampler, h, points)
+                for (x, y) in zip(kept, scratch) {
+                    #expect(x.isFinite && Swift.abs(x - y) <= 1e-9 * (1 + Swift.abs(y)), "round \(round): \(x) vs \(y)")
+                }
+                checked += 1
+            }
+        }
+        #expect(checked == 60)
+    }
+
+    @Test("single-precision densities of a large mixture agree with a double-precision sum over its kernels")
+    func singlePrecision() {
+        var g = SeededGenerator(seed: 11)
+        let distributions = Self.space.map(\.distribution)
+        let n = 600
+        // Clustered observations (narrow kernels, as TPE's g has around good points) plus spread ones.
+        let flat = (0..<n * 3).map { i -> Double in
+            let u: Double = g.nextUnit(), clustered = i / 3 % 2 == 0
+            switch i % 3 {
+            case 0: return clustered ? 0.3 + 0.05 * u : u
+            case 1: return Foundation.exp(Foundation.log(clustered ? 0.1 : 1e-3) + u * Foundation.log(clustered ? 2 : 1e4))
+            default: return clustered ? 1 + u : -5 + 10 * u
+            }
+        }
+        let p = ParzenEstimator(flat: flat, count: n, weights: TPESampler.defaultWeights(n), distributions: distributions, priorWeight: 1,
+                                bandwidth: .neighbourGaps, magicClip: true, considerEndpoints: false)
+        #expect(p.single != nil)
+        // Points near observations (where densities are large and terms nearly cancel) and anywhere.
+        let points = (0..<300).flatMap { i -> [Double] in
+            if i % 2 == 0 {
+                let k = Int(g.nextUnit() * Double(n))
+                return [min(max(flat[3 * k] + 0.003 * (g.nextUnit() - 0.5), 0), 1), flat[3 * k + 1] * (1 + 0.01 * (g.nextUnit() - 0.5)),
+                        min(max(flat[3 * k + 2] + 0.01 * (g.nextUnit() - 0.5), -5), 5)]
+            }
+            return [g.nextUnit(), Foundation.exp(Foundation.log(1e-3) + g.nextUnit() * Foundation.log(1e4)), -5 + 10 * g.nextUnit()]
+        }
+        let got = p.logDensity(flat: points, count: 300, distributions: distributions)
+        // The mixture summed directly: weight × Π N(y; μ, σ) / mass over the kernels, in double.
+        for i in 0..<300 {
+            let y = (0..<3).map { ParzenEstimator.transform(points[3 * i + $0], distributions[$0]) }
+            var terms: [Double] = []
+            for k in 0..<p.kernels {
+                var t = Foundation.log(p.weights[k])
+                for (c, dim) in p.dimensions.enumerated() {
+                    guard case let .continuous(index, low, high) = dim else { continue }
+                    let mu = p.continuousMus[index * p.leading + k], sigma = p.continuousSigmas[index * p.leading + k]
+                    let z = (y[c] - mu) / sigma
+                    t += -0.5 * z * z - Foundation.log(sigma) - Normal.logSqrt2Pi - Foundation.log(Normal.mass((low - mu) / sigma, (high - mu) / sigma))
+                }
+                terms.append(t)
+            }
+            let m = terms.max()!
+            let expected = m + Foundation.log(terms.reduce(0) { $0 + Foundation.exp($1 - m) })
+            #expect(Swift.abs(got[i] - expected) <= 2e-3, "point \(i): \(got[i]) vs \(expected)")
+        }
+    }
+}

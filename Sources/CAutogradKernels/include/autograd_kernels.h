@@ -89,6 +89,15 @@ void ag_dmixture_logdensity(size_t K, size_t C, const double *base, const double
                             const double *curv, size_t ld, const double *w, double cutoff, size_t P,
                             const double *y, double *scratch, double *out);
 
+/// ag_dmixture_logdensity in single precision (sums and results in double), with twice the lanes
+/// per instruction. Rounding the coordinates to float moves each term by about
+/// 2 |y - mu| / sigma * ulp(|y| + |mu|) / sigma: the caller scales the coordinates (for example to
+/// [0, 1]) and keeps the widths well above the rounding (TPE: above a thousandth of the range),
+/// and uses a cutoff for float, 20 + log(2K).
+void ag_smixture_logdensity(size_t K, size_t C, const float *base, const float *mu,
+                            const float *curv, size_t ld, const float *w, float cutoff, size_t P,
+                            const float *y, float *scratch, double *out);
+
 /// Name of the instruction set the kernels dispatch to ("avx512", "avx2", "baseline", "neon").
 const char *ag_kernels_isa(void);
 

@@ -11,9 +11,11 @@ import Foundation
 /// the magic clip. The prior kernel sits at the centre of the range with the range as its width.
 ///
 /// Densities of continuous dimensions are evaluated kernel-parallel: each kernel's constant
-/// factor (weight, `1/σ`, truncation mass) is multiplied once into `scale`, leaving one
-/// multiply-add per kernel and dimension and one exponential per kernel and point
-/// (`ag_dquadratic_terms`, `ag_dlogsumexp`), and no logarithm per kernel.
+/// factor (weight, `1/σ`, truncation mass) is multiplied once into `scale · exp(base)`, leaving
+/// one multiply-add per kernel and dimension, and an exponential only for the terms that can
+/// change the sum (`ag_dmixture_logdensity`, or `ag_dquadratic_terms` and `ag_dlogsumexp` with
+/// discrete or categorical dimensions); no logarithm per kernel. Large all-continuous mixtures
+/// are evaluated in single precision (``SinglePrecision``).
 struct ParzenEstimator {
     typealias Bandwidth = TPESampler.Bandwidth
 
@@ -43,9 +45,11 @@ struct ParzenEstimator {
     let kernels: Int
     /// The kernels' parameters and the scratch space of density evaluations.
     let storage: KernelStorage
-    /// For continuous dimension `c` and kernel `k`, at `[c * kernels + k]`: the mean, the
-    /// standard deviation and `−1/(2σ²)` (in `storage`).
+    /// For continuous dimension `c` and kernel `k`, at `[c * leading + k]`: the mean, the
+    /// standard deviation and `−1/(2σ²)` (in `storage`, or in the caller's ``Prepared`` kernels).
     let continuousMus: UnsafeMutablePointer<Double>, continuousSigmas: UnsafeMutablePointer<Double>, continuousCurvatures: UnsafeMutablePointer<Double>
+    /// The distance between dimensions in the continuous arrays (at least `kernels`).
+    let leading: Int
 
     /// Raw buffers by key, kept from one use to the next: a caller building estimators
     /// repeatedly (TPE, twice per proposal) hands the storage back for reuse. Arrays of this size
@@ -57,6 +61,7 @@ struct ParzenEstimator {
     final class KernelStorage: @unchecked Sendable {
         enum Key {
             static let mus = 0, sigmas = 1, curvatures = 2, weights = 3, scale = 4, base = 5, density = 6, points = 7, near = 8, cumulative = 9
+            static let singleMus = 10, singleCurvatures = 11, singleBase = 12, singleScale = 13, singlePoints = 14, singleDensity = 15
             /// The first key for callers' own buffers.
             static let callers = 16
         }
@@ -91,6 +96,46 @@ struct ParzenEstimator {
     /// `Z` the mass of the truncation interval), as `scale · exp(base)` with `scale` in [1, 2)
     /// (see ``foldExponents(_:into:)``).
     let scale: UnsafeMutablePointer<Double>, base: UnsafeMutablePointer<Double>
+    /// Single-precision copies of the kernels, when every dimension is continuous and the
+    /// mixture is large enough for it to pay: densities are then evaluated in single precision
+    /// (`ag_smixture_logdensity`, twice the lanes per instruction).
+    let single: SinglePrecision?
+
+    /// The continuous kernels in single precision, in coordinates scaled to [0, 1] per dimension
+    /// (`z = (y − low) / range`): per dimension `c` and kernel `k`, at `[c * leading + k]`, the
+    /// mean and the curvature `−range²/(2σ²)`; per kernel the constant factor as `scale · exp(base)`.
+    ///
+    /// Rounding `z` to single precision moves a term by about `2 |u| · 6·10⁻⁸ / (σ/range)` with
+    /// `u = (y − μ)/σ`; terms that count have `|u|` below about 10, so widths of at least a
+    /// thousandth of the range (the magic clip keeps them above a hundredth) keep every log
+    /// density within about 10⁻³ — far below the differences between TPE's candidates.
+    struct SinglePrecision {
+        var mus: UnsafeMutablePointer<Float>, curvatures: UnsafeMutablePointer<Float>
+        var base: UnsafeMutablePointer<Float>, scale: UnsafeMutablePointer<Float>
+        var lows: [Double], inverseRanges: [Double]
+
+        /// Widths below this fraction of the range are left to double precision.
+        static let smallestRelativeWidth = 1e-3
+        /// Smaller mixtures are evaluated in double precision (cheap, and exact).
+        static let smallestMixture = 128
+
+        /// Converts kernels `0..<kernels` from their double-precision values.
+        func fill(mus m: UnsafePointer<Double>, curvatures q: UnsafePointer<Double>, base b: UnsafePointer<Double>, scale w: UnsafePointer<Double>,
+                  kernels: Int, leading: Int) {
+            for c in lows.indices {
+                let low = lows[c], inverse = inverseRanges[c], range = 1 / inverse, offset = c * leading
+                for k in 0..<kernels {
+                    mus[offset + k] = Float((m[offset + k] - low) * inverse)
+                    curvatures[offset + k] = Float(q[offset + k] * range * range)
+                }
+            }
+            for k in 0..<kernels {
+                base[k] = Float(b[k])
+                scale[k] = Float(w[k])
+            }
+        }
+    }
+
     /// Terms of the mixture this far below the largest exponent cannot change a density at
     /// double precision (`40 + log K + log 2`, the factors being in [1, 2); see `ag_dlogsumexp`).
     let negligibleBelow: Double
@@ -135,6 +180,7 @@ struct ParzenEstimator {
         precondition(sorted.map { $0.count == width } ?? true, "ParzenEstimator: one sorted column (or nil) per dimension")
         let kernels = n + 1
         self.kernels = kernels
+        leading = kernels
         let storage = storage ?? KernelStorage()
         self.storage = storage
         typealias Key = KernelStorage.Key
@@ -240,8 +286,56 @@ struct ParzenEstimator {
         }
         Self.foldExponents(scale, into: base, count: kernels)
         dimensions = dims
+        var single: SinglePrecision?
+        if continuousCount == width && width > 0 && kernels >= SinglePrecision.smallestMixture {
+            let bounds = dims.map { dim -> (low: Double, high: Double) in
+                guard case let .continuous(_, low, high) = dim else { preconditionFailure("internal: continuous dimensions only") }
+                return (low, high)
+            }
+            let narrowest = bounds.indices.map { Self.extremes(continuousSigmas + $0 * kernels, count: kernels).0 / (bounds[$0].high - bounds[$0].low) }
+            if narrowest.allSatisfy({ $0 >= SinglePrecision.smallestRelativeWidth }) {
+                single = SinglePrecision(
+                    mus: storage.buffer(Key.singleMus, count: width * kernels), curvatures: storage.buffer(Key.singleCurvatures, count: width * kernels),
+                    base: storage.buffer(Key.singleBase, count: kernels), scale: storage.buffer(Key.singleScale, count: kernels),
+                    lows: bounds.map(\.low), inverseRanges: bounds.map { 1 / ($0.high - $0.low) })
+                single!.fill(mus: continuousMus, curvatures: continuousCurvatures, base: base, scale: scale, kernels: kernels, leading: kernels)
+            }
+        }
+        self.single = single
         // Factors within [1, 2): see `ag_dlogsumexp`.
         negligibleBelow = 40 + Foundation.log(Double(kernels)) + Self.ln2
+    }
+
+    /// Continuous kernels computed by the caller (TPE keeps `g`'s from one proposal to the next):
+    /// per dimension `c` and kernel `k`, at `[c * leading + k]`, the mean, width and curvature;
+    /// per kernel the normalised weight and the constant factor as `scale · exp(base)` with
+    /// `scale` in [1, 2) (a kernel of weight 0 has base −∞). `active` kernels have a weight.
+    struct Prepared {
+        var kernels: Int, leading: Int, active: Int
+        var mus: UnsafeMutablePointer<Double>, sigmas: UnsafeMutablePointer<Double>, curvatures: UnsafeMutablePointer<Double>
+        var weights: UnsafeMutablePointer<Double>, scale: UnsafeMutablePointer<Double>, base: UnsafeMutablePointer<Double>
+        /// Transformed bounds of each dimension.
+        var bounds: [(low: Double, high: Double)]
+        /// Single-precision copies (with the same leading dimension), if the caller keeps them.
+        var single: SinglePrecision?
+    }
+
+    /// An estimator over continuous dimensions from kernels the caller computed; `storage`
+    /// provides the scratch space of its densities. The kernels must not change while it is used.
+    init(prepared p: Prepared, storage: KernelStorage) {
+        kernels = p.kernels
+        leading = p.leading
+        self.storage = storage
+        continuousMus = p.mus
+        continuousSigmas = p.sigmas
+        continuousCurvatures = p.curvatures
+        weights = p.weights
+        scale = p.scale
+        base = p.base
+        dimensions = p.bounds.enumerated().map { .continuous(index: $0, low: $1.low, high: $1.high) }
+        single = p.single
+        // Only the kernels with a weight count: the others are −∞ terms.
+        negligibleBelow = 40 + Foundation.log(Double(max(p.active, 1))) + Self.ln2
     }
 
     static let ln2 = 0.693_147_180_559_945_309_42
@@ -461,7 +555,7 @@ struct ParzenEstimator {
                 for d in 0..<width {
                     let draw = draws[d]
                     if draw.continuous >= 0 {
-                        let c = draw.continuous * kernels + k
+                        let c = draw.continuous * leading + k
                         let y = Normal.truncatedSample(mean: continuousMus[c], sigma: continuousSigmas[c], low: draw.low, high: draw.high, normals: &normals, &g)
                         out[i * width + d] = min(max(draw.isLog ? Foundation.exp(y) : y, draw.externalLow), draw.externalHigh)
                         continue
@@ -525,6 +619,25 @@ struct ParzenEstimator {
         let K = kernels, block = 8, width = dimensions.count
         precondition(points.count == pointCount * width, "ParzenEstimator: shape mismatch")
         let continuousCount = dimensions.reduce(0) { if case .continuous = $1 { return $0 + 1 } else { return $0 } }
+        if let single {
+            // Single precision, coordinates scaled to [0, 1].
+            let ys = storage.buffer(KernelStorage.Key.singlePoints, Float.self, count: pointCount * width)
+            for d in 0..<width {
+                let low = single.lows[d], inverse = single.inverseRanges[d], isLog = Self.isLogTransformed(distributions[d])
+                for p in 0..<pointCount {
+                    let x = points[p * width + d]
+                    ys[p * width + d] = Float(((isLog ? Foundation.log(x) : x) - low) * inverse)
+                }
+            }
+            let scratch = storage.buffer(KernelStorage.Key.singleDensity, Float.self, count: 4 * K)
+            // Terms this far below the largest cannot change a single-precision sum.
+            let cutoff = Float(negligibleBelow - 20)
+            return [Double](unsafeUninitializedCapacity: pointCount) { out, count in
+                ag_smixture_logdensity(K, width, single.base, single.mus, single.curvatures, leading, single.scale, cutoff, pointCount, ys, scratch,
+                                       out.baseAddress)
+                count = pointCount
+            }
+        }
         if continuousCount == width {
             // Only continuous dimensions: the fused kernel, all points at once.
             let ys = storage.buffer(KernelStorage.Key.points, Double.self, count: pointCount * width)
@@ -537,7 +650,8 @@ struct ParzenEstimator {
             }
             let scratch = storage.buffer(KernelStorage.Key.density, Double.self, count: 4 * K)
             return [Double](unsafeUninitializedCapacity: pointCount) { out, count in
-                ag_dmixture_logdensity(K, width, base, continuousMus, continuousCurvatures, K, scale, negligibleBelow, pointCount, ys, scratch, out.baseAddress)
+                ag_dmixture_logdensity(K, width, base, continuousMus, continuousCurvatures, leading, scale, negligibleBelow, pointCount, ys, scratch,
+                                       out.baseAddress)
                 count = pointCount
             }
         }
@@ -556,7 +670,7 @@ struct ParzenEstimator {
                     c += 1
                 }
             }
-            ag_dquadratic_terms_batch(K, continuousCount, base, continuousMus, continuousCurvatures, K, count, ys, terms, K)
+            ag_dquadratic_terms_batch(K, continuousCount, base, continuousMus, continuousCurvatures, leading, count, ys, terms, K)
             for p in 0..<count {
                 let x = (start + p) * width, offset = p * K
                 for (d, dim) in dimensions.enumerated() {

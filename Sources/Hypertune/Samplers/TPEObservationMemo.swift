@@ -62,6 +62,29 @@ final class StudyMemo {
     /// memo can hold trials a given history lacks; readers mask by the history.
     private var recorded: [FrozenTrial] = []
     private var columns: [ColumnKey: Column] = [:]
+    /// `g`'s kernels kept per group of continuous parameters (``AboveKernels``).
+    private var aboveKernelsByGroup: [[ColumnKey]: AboveKernels] = [:]
+
+    /// How many trials have been recorded, and the number of the `i`th (in recording order).
+    var recordedCount: Int { recorded.count }
+    func recordedNumber(at i: Int) -> Int { recorded[i].number }
+
+    /// The kept kernels of `parameters` (continuous), up to date with the recorded trials.
+    func aboveKernels(_ parameters: [(name: String, distribution: Distribution)]) -> AboveKernels {
+        let keys = parameters.map { ColumnKey(name: $0.name, distribution: $0.distribution) }
+        let kernels: AboveKernels
+        if let existing = aboveKernelsByGroup[keys] {
+            kernels = existing
+        } else {
+            kernels = AboveKernels(columns: parameters.map { column($0.name, $0.distribution) }, distributions: parameters.map(\.distribution))
+            aboveKernelsByGroup[keys] = kernels
+        }
+        // The columns take in new trials first.
+        for (c, p) in parameters.enumerated() { update(kernels.columns[c], p.name, p.distribution) }
+        kernels.sync(self)
+        return kernels
+    }
+
     /// Groups memoised by the set of signatures they were computed from.
     var groupsMemo: [[Int32]: [[(name: String, distribution: Distribution)]]] = [:]
 
@@ -188,6 +211,12 @@ final class StudyMemo {
             column = Column()
             columns[key] = column
         }
+        update(column, name, distribution)
+        return column
+    }
+
+    /// Brings `column` (of `name` drawn from `distribution`) up to date with the recorded trials.
+    func update(_ column: Column, _ name: String, _ distribution: Distribution) {
         column.grow(to: recordedID.count)
         while column.taken < recorded.count {
             let t = recorded[column.taken]
@@ -197,7 +226,6 @@ final class StudyMemo {
             let entry = (value: ParzenEstimator.transform(x, distribution), number: Int32(t.number))
             column.sorted.insert(entry, at: Self.insertionIndex(column.sorted, entry))
         }
-        return column
     }
 
     /// Where `entry` goes in `sorted` (ascending by value, then number).

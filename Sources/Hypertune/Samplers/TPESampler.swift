@@ -72,8 +72,17 @@ public struct TPESampler: Sampler {
     /// Weights 1 for the last 25 observations and a linear ramp from 1/n for older ones.
     public static func defaultWeights(_ n: Int) -> [Double] {
         if n < 25 { return [Double](repeating: 1, count: n) }
-        let ramp = (0..<(n - 25)).map { i in n - 25 == 1 ? 1.0 / Double(n) : 1.0 / Double(n) + (1 - 1.0 / Double(n)) * Double(i) / Double(n - 26) }
-        return ramp + [Double](repeating: 1, count: 25)
+        let older = n - 25, low = 1.0 / Double(n)
+        return [Double](unsafeUninitializedCapacity: n) { w, count in
+            for i in 0..<older { w[i] = older == 1 ? low : low + (1 - low) * Double(i) / Double(n - 26) }
+            for i in older..<n { w[i] = 1 }
+            count = n
+        }
+    }
+
+    /// The first `count` of `weights` (all of them, without a copy, when that is all there is).
+    static func firstWeights(_ weights: [Double], _ count: Int) -> [Double] {
+        weights.count == count ? weights : Array(weights.prefix(count))
     }
 
     // MARK: Search space
@@ -176,7 +185,10 @@ public struct TPESampler: Sampler {
     /// and running trials under the constant liar, form `g`. Candidates are drawn from `l` and
     /// the one maximising `log l(x) − log g(x)` is returned.
     /// - Complexity: O(n · |parameters| + candidates · n · |parameters|): the trials' values and
-    ///   their sorted orders come from the memo, so no sort or dictionary lookup is O(n).
+    ///   their sorted orders come from the memo, so no sort or dictionary lookup is O(n). For
+    ///   continuous parameters `g`'s kernels are kept across proposals (``AboveKernels``): a
+    ///   proposal recomputes only the kernels whose width changed, and large mixtures are
+    ///   evaluated in single precision (``ParzenEstimator/SinglePrecision``).
     func propose(history: StudyHistory, trial: FrozenTrial, parameters: [(name: String, distribution: Distribution)]) -> [Double]? {
         let finished = history.trials.withUnsafeBufferPointer { trials in
             trials.indices.reduce(0) { $0 + (StudyMemo.isFinished(trials[$1].state) ? 1 : 0) }
@@ -186,7 +198,7 @@ public struct TPESampler: Sampler {
         func estimator(_ flat: UnsafeBufferPointer<Double>, _ count: Int, sorted: [ParzenEstimator.SortedColumn?]?, masses: [ParzenEstimator.TruncationMemo?]?,
                        storage: ParzenEstimator.KernelStorage) -> ParzenEstimator {
             ParzenEstimator(
-                flat: flat, count: count, weights: Array(configuration.weights(count).prefix(count)), distributions: distributions,
+                flat: flat, count: count, weights: Self.firstWeights(configuration.weights(count), count), distributions: distributions,
                 priorWeight: configuration.priorWeight, bandwidth: configuration.bandwidth, magicClip: configuration.magicClip,
                 considerEndpoints: configuration.considerEndpoints, sorted: sorted, masses: masses, storage: storage)
         }
@@ -194,6 +206,26 @@ public struct TPESampler: Sampler {
         defer {
             memo.recycle(storage)
             memo.recycle(belowStorage)
+        }
+        var rng = SamplerRandom.generator(seed: seed, trial: trial.number, purpose: "tpe:" + parameters.map(\.name).joined(separator: ","))
+        let count = configuration.candidates, width = parameters.count
+        if configuration.bandwidth == .neighbourGaps && AboveKernels.applies(to: distributions) {
+            // `g` kept across proposals (``AboveKernels``): built and evaluated under the memo's lock.
+            guard let (candidates, logG, l) = memo.withStudy(studyID, history: history, { memo -> ([Double], [Double], ParzenEstimator)? in
+                let kernels = memo.aboveKernels(parameters)
+                let numberLimit = max((history.trials.last?.number ?? 0) + 1, memo.recordedID.count)
+                for c in kernels.columns { c.grow(to: numberLimit) }
+                guard let ranked = rank(history, parameters, values: kernels.columns.map(\.value), memo: memo, storage: storage) else { return nil }
+                let (prepared, below) = kernels.prepare(ranked, configuration: configuration, numberLimit: numberLimit, scratch: storage)
+                let g = ParzenEstimator(prepared: prepared, storage: storage)
+                let l = below.withUnsafeBufferPointer { estimator($0, ranked.below, sorted: nil, masses: nil, storage: belowStorage) }
+                let candidates = l.sampleFlat(count, distributions: distributions, generator: &rng)
+                return (candidates, g.logDensity(flat: candidates, count: count, distributions: distributions), l)
+            }) else { return nil }
+            let logL = l.logDensity(flat: candidates, count: count, distributions: distributions)
+            var best = 0
+            for i in 1..<count where logL[i] - logG[i] > logL[best] - logG[best] { best = i }
+            return Array(candidates[(best * width)..<(best * width + width)])
         }
         // `g` is built under the memo's lock: its truncation masses are memoised there.
         guard let (split, g) = memo.withStudy(studyID, history: history, { memo -> (Split, ParzenEstimator)? in
@@ -203,8 +235,6 @@ public struct TPESampler: Sampler {
             return (split, g)
         }) else { return nil }
         let l = split.below.withUnsafeBufferPointer { estimator($0, split.belowCount, sorted: nil, masses: nil, storage: belowStorage) }
-        var rng = SamplerRandom.generator(seed: seed, trial: trial.number, purpose: "tpe:" + parameters.map(\.name).joined(separator: ","))
-        let count = configuration.candidates, width = parameters.count
         let candidates = l.sampleFlat(count, distributions: distributions, generator: &rng)
         let logL = l.logDensity(flat: candidates, count: count, distributions: distributions)
         let logG = g.logDensity(flat: candidates, count: count, distributions: distributions)
@@ -231,11 +261,13 @@ public struct TPESampler: Sampler {
     }
 
     /// Keys of the split's buffers in its storage.
-    private enum SplitKey {
+    enum SplitKey {
         static let rowNumbers = ParzenEstimator.KernelStorage.Key.callers, scores = rowNumbers + 1, rowKinds = rowNumbers + 2
         static let above = rowNumbers + 3, aboveIndex = rowNumbers + 4, aboveNumbers = rowNumbers + 5
+        /// ``AboveKernels``' slots by trial number.
+        static let aboveSlot = rowNumbers + 6
         /// Then two per dimension: the sorted order and the sorted values.
-        static let sorted = rowNumbers + 6
+        static let sorted = rowNumbers + 7
     }
 
     /// Scores sort better first: (−steps reached, minimisation value). Complete trials rank by
@@ -274,24 +306,33 @@ public struct TPESampler: Sampler {
         }
     }
 
-    /// Every trial of `history` (in number order) that has all of `parameters` — finished ones
-    /// with a score, running ones under the constant liar — split by ``Configuration/gamma``,
-    /// in buffers of `storage`. Nil when no finished trial has them.
-    /// - Complexity: O(n · |parameters|) sequential array reads and writes: the values come
-    ///   from the memo's columns, the sorted orders from its sorted columns.
-    func split(_ history: StudyHistory, _ parameters: [(name: String, distribution: Distribution)], _ memo: StudyMemo,
-               _ storage: ParzenEstimator.KernelStorage) -> Split? {
-        let columns = parameters.map { memo.column($0.name, $0.distribution) }
-        // Running trials may have numbers past the finished ones: their slots must exist.
-        let numberLimit = max((history.trials.last?.number ?? 0) + 1, memo.recordedID.count)
-        for c in columns { c.grow(to: numberLimit) }
-        let values = columns.map(\.value)  // finished trials' values by number, NaN where absent
+    /// The trials of `history` that have all of `parameters`, in number order ("rows"): finished
+    /// ones with a score and, under the constant liar, running ones with their values; and which
+    /// finished rows are the `γ(n)` best. Buffers are in `storage`.
+    struct Ranked {
+        var count: Int
+        /// Per row: its trial number, and its kind (``RowKind``).
+        var numbers: UnsafeMutablePointer<Int32>, kinds: UnsafeMutablePointer<UInt8>
+        /// Row-major internal values of the running rows, in row order.
+        var runningValues: [Double]
+        /// How many finished rows there are, and how many of them are among the best.
+        var finished: Int, below: Int
+    }
+
+    enum RowKind {
+        static let finished: UInt8 = 0, running: UInt8 = 1, best: UInt8 = 2
+    }
+
+    /// ``Ranked`` rows of `history`; nil when no finished trial has the parameters. `values`
+    /// are the memo's columns of the parameters (finished trials' values by number).
+    /// - Complexity: O(n · |parameters|) array reads, and O(n · γ) at worst for the best rows
+    ///   (a bounded insertion sort).
+    func rank(_ history: StudyHistory, _ parameters: [(name: String, distribution: Distribution)], values: [UnsafeMutablePointer<Double>],
+              memo: StudyMemo, storage: ParzenEstimator.KernelStorage) -> Ranked? {
         let width = parameters.count
-        // Pass 1: which trials have the parameters, and their scores (running rows: none).
         let capacity = history.trials.count
         let rowNumbers = storage.buffer(SplitKey.rowNumbers, Int32.self, count: capacity)
         let scores = storage.buffer(SplitKey.scores, Score.self, count: capacity)
-        // 0: a finished row, 1: a running row, 2: a finished row among the best.
         let rowKinds = storage.buffer(SplitKey.rowKinds, UInt8.self, count: capacity)
         var rows = 0, n = 0
         var runningRows: [Double] = []
@@ -308,7 +349,7 @@ public struct TPESampler: Sampler {
                     }
                     guard complete else { continue }
                     scores[rows] = outcome.score(maximizing: maximizing)
-                    rowKinds[rows] = 0
+                    rowKinds[rows] = RowKind.finished
                     n += 1
                 } else if state == .running && configuration.constantLiar {
                     let t = trials[i]
@@ -321,7 +362,7 @@ public struct TPESampler: Sampler {
                         runningRows.removeSubrange(start...)
                         continue
                     }
-                    rowKinds[rows] = 1
+                    rowKinds[rows] = RowKind.running
                 } else {
                     continue
                 }
@@ -330,12 +371,12 @@ public struct TPESampler: Sampler {
             }
         }
         guard n > 0 else { return nil }
-        // The γ(n) best rows by (score, row): a bounded insertion sort, O(rows · γ) at worst.
+        // The γ(n) best rows by (score, row): a bounded insertion sort.
         let nBelow = min(max(configuration.gamma(n), 1), n)
         var best: [Int] = []
         best.reserveCapacity(nBelow + 1)
         var worst: Score?  // of `best`, once it is full
-        for r in 0..<rows where rowKinds[r] == 0 {
+        for r in 0..<rows where rowKinds[r] == RowKind.finished {
             let score = scores[r]
             if let worst, !(score < worst) { continue }
             var i = best.count
@@ -344,7 +385,25 @@ public struct TPESampler: Sampler {
             if best.count > nBelow { best.removeLast() }
             if best.count == nBelow { worst = scores[best[nBelow - 1]] }
         }
-        for r in best { rowKinds[r] = 2 }
+        for r in best { rowKinds[r] = RowKind.best }
+        return Ranked(count: rows, numbers: rowNumbers, kinds: rowKinds, runningValues: runningRows, finished: n, below: nBelow)
+    }
+
+    /// Every trial of `history` (in number order) that has all of `parameters` — finished ones
+    /// with a score, running ones under the constant liar — split by ``Configuration/gamma``,
+    /// in buffers of `storage`. Nil when no finished trial has them.
+    /// - Complexity: O(n · |parameters|) sequential array reads and writes: the values come
+    ///   from the memo's columns, the sorted orders from its sorted columns.
+    func split(_ history: StudyHistory, _ parameters: [(name: String, distribution: Distribution)], _ memo: StudyMemo,
+               _ storage: ParzenEstimator.KernelStorage) -> Split? {
+        let columns = parameters.map { memo.column($0.name, $0.distribution) }
+        // Running trials may have numbers past the finished ones: their slots must exist.
+        let numberLimit = max((history.trials.last?.number ?? 0) + 1, memo.recordedID.count)
+        for c in columns { c.grow(to: numberLimit) }
+        let values = columns.map(\.value)  // finished trials' values by number, NaN where absent
+        let width = parameters.count
+        guard let ranked = rank(history, parameters, values: values, memo: memo, storage: storage) else { return nil }
+        let rows = ranked.count, nBelow = ranked.below, rowNumbers = ranked.numbers, rowKinds = ranked.kinds, runningRows = ranked.runningValues
         let aboveCount = rows - nBelow
         var below = [Double](repeating: 0, count: nBelow * width)
         let above = storage.buffer(SplitKey.above, Double.self, count: aboveCount * width)
@@ -362,11 +421,11 @@ public struct TPESampler: Sampler {
             for r in 0..<rows {
                 let number = Int(rowNumbers[r])
                 switch rowKinds[r] {
-                case 2:
+                case RowKind.best:
                     for (c, v) in values.enumerated() { b[nb * width + c] = v[number] }
                     nb += 1
                     continue
-                case 1:
+                case RowKind.running:
                     let runningRow = running.count
                     for c in 0..<width { above[na * width + c] = runningRows[runningRow * width + c] }
                     running.append((Int32(na), Int32(number)))
@@ -425,4 +484,5 @@ public struct TPESampler: Sampler {
                      aboveSorted: sortedColumns, aboveNumbers: aboveNumbers, columns: columns)
     }
 }
+
 
