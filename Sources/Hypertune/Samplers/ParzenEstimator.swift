@@ -499,9 +499,21 @@ struct ParzenEstimator {
         }
     }
 
-    /// The indices of `points[0..<count]` ascending by (value, index).
+    /// The indices of `points[0..<count]` ascending by (value, index): by insertion for the few
+    /// points of TPE's `l`, else by the standard sort.
     static func sortedOrder(_ points: UnsafePointer<Double>, count: Int) -> [Int] {
-        (0..<count).sorted { points[$0] < points[$1] || (points[$0] == points[$1] && $0 < $1) }
+        guard count <= 64 else { return (0..<count).sorted { points[$0] < points[$1] || (points[$0] == points[$1] && $0 < $1) } }
+        var order = [Int](repeating: 0, count: count)
+        for i in 0..<count {
+            // Ties keep index order: an element moves only past strictly larger values.
+            var j = i
+            while j > 0 && points[order[j - 1]] > points[i] {
+                order[j] = order[j - 1]
+                j -= 1
+            }
+            order[j] = i
+        }
+        return order
     }
 
     /// Writes the neighbour-gap bandwidth of each point listed in `order` to `sigmas`.

@@ -150,6 +150,13 @@ final class AboveKernels {
         }
     }
 
+    /// Runs `body` on the slot of each trial number below `limit` (−1 for trials that are not
+    /// members: unfinished, or without every parameter).
+    func withMembers<R>(upTo limit: Int, _ body: (UnsafePointer<Int32>) -> R) -> R {
+        if slotOfNumber.count < limit { slotOfNumber += [Int32](repeating: -1, count: limit - slotOfNumber.count) }
+        return slotOfNumber.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+
     /// This proposal's `g` from the ranked rows: weights from `weights(aboveCount)` in row
     /// order, widths from the sorted columns (clipped as ``ParzenEstimator`` clips them), and
     /// the prior kernel last. Also returns the best rows' values (row-major, number order).

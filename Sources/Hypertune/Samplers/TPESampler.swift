@@ -215,7 +215,9 @@ public struct TPESampler: Sampler {
                 let kernels = memo.aboveKernels(parameters)
                 let numberLimit = max((history.trials.last?.number ?? 0) + 1, memo.recordedID.count)
                 for c in kernels.columns { c.grow(to: numberLimit) }
-                guard let ranked = rank(history, parameters, values: kernels.columns.map(\.value), memo: memo, storage: storage) else { return nil }
+                guard let ranked = kernels.withMembers(upTo: numberLimit, { members in
+                    rank(history, parameters, values: kernels.columns.map(\.value), memo: memo, storage: storage, members: members)
+                }) else { return nil }
                 let (prepared, below) = kernels.prepare(ranked, configuration: configuration, numberLimit: numberLimit, scratch: storage)
                 let g = ParzenEstimator(prepared: prepared, storage: storage)
                 let l = below.withUnsafeBufferPointer { estimator($0, ranked.below, sorted: nil, masses: nil, storage: belowStorage) }
@@ -324,11 +326,12 @@ public struct TPESampler: Sampler {
     }
 
     /// ``Ranked`` rows of `history`; nil when no finished trial has the parameters. `values`
-    /// are the memo's columns of the parameters (finished trials' values by number).
+    /// are the memo's columns of the parameters (finished trials' values by number); `members`,
+    /// if given, is ≥ 0 by trial number exactly for the finished trials that have them all.
     /// - Complexity: O(n · |parameters|) array reads, and O(n · γ) at worst for the best rows
     ///   (a bounded insertion sort).
     func rank(_ history: StudyHistory, _ parameters: [(name: String, distribution: Distribution)], values: [UnsafeMutablePointer<Double>],
-              memo: StudyMemo, storage: ParzenEstimator.KernelStorage) -> Ranked? {
+              memo: StudyMemo, storage: ParzenEstimator.KernelStorage, members: UnsafePointer<Int32>? = nil) -> Ranked? {
         let width = parameters.count
         let capacity = history.trials.count
         let rowNumbers = storage.buffer(SplitKey.rowNumbers, Int32.self, count: capacity)
@@ -342,12 +345,17 @@ public struct TPESampler: Sampler {
                 let state = trials[i].state, number = trials[i].number
                 if StudyMemo.isFinished(state) {
                     guard let outcome = outcomeOf[number] else { continue }
-                    var complete = true
-                    for v in values where v[number].isNaN {
-                        complete = false
-                        break
+                    if let members {
+                        // The caller knows which trials have every parameter.
+                        guard members[number] >= 0 else { continue }
+                    } else {
+                        var complete = true
+                        for v in values where v[number].isNaN {
+                            complete = false
+                            break
+                        }
+                        guard complete else { continue }
                     }
-                    guard complete else { continue }
                     scores[rows] = outcome.score(maximizing: maximizing)
                     rowKinds[rows] = RowKind.finished
                     n += 1
