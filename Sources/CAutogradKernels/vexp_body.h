@@ -290,19 +290,19 @@ INLINE double F(xlse_with_max)(size_t K, const AG_T *t, const AG_T *w, AG_T m, A
     return F(xlse_given_max)(K, t, w, m, cutoff);
 }
 
-// NP points of ag_dmixture_logdensity (NP <= 4, a constant after inlining): their terms into
+// NP points of ag_dmixture_logdensity (NP <= 8, a constant after inlining): their terms into
 // the rows of scratch with their maxima in the same pass over the kernels, then each sum.
 INLINE void F(xmixture_group)(size_t NP, size_t K, size_t C, const AG_T *base, const AG_T *mu,
                               const AG_T *curv, size_t ld, const AG_T *w, AG_T cutoff,
                               const AG_T *y, AG_T *scratch, double *out) {
-    V mx[4];
+    V mx[8];
     for (size_t j = 0; j < NP; j++) mx[j] = F(xsplat)(-(AG_T)__builtin_inf());
     V ys[C * NP]; // the points' coordinates, splatted once
     for (size_t c = 0; c < C; c++)
         for (size_t j = 0; j < NP; j++) ys[c * NP + j] = F(xsplat)(y[j * C + c]);
     size_t k = 0;
     for (; k + VL <= K; k += VL) {
-        V a[4];
+        V a[8];
         const V b = base ? *(const VU *)(base + k) : F(xsplat)(0);
         for (size_t j = 0; j < NP; j++) a[j] = b;
         for (size_t c = 0; c < C; c++) {
@@ -371,13 +371,15 @@ AG_ATTR void AG_CAT2(ag_dmixture_logdensity, AG_ISA)(size_t K, size_t C, const d
 
 #if AG_ESIZE == 4
 // ag_dmixture_logdensity in single precision (the sums and the result in double): twice the
-// lanes per instruction. The caller keeps the coordinates and widths well scaled (see
-// autograd_kernels.h).
+// lanes per instruction, and eight points per pass over the kernels (scratch holds 8 K floats).
+// The caller keeps the coordinates and widths well scaled (see autograd_kernels.h).
 AG_ATTR void AG_CAT2(ag_smixture_logdensity, AG_ISA)(size_t K, size_t C, const float *base,
                                                      const float *mu, const float *curv, size_t ld,
                                                      const float *w, float cutoff, size_t P,
                                                      const float *y, float *scratch, double *out) {
     size_t p = 0;
+    for (; p + 8 <= P; p += 8)
+        F(xmixture_group)(8, K, C, base, mu, curv, ld, w, cutoff, y + p * C, scratch, out + p);
     for (; p + 4 <= P; p += 4)
         F(xmixture_group)(4, K, C, base, mu, curv, ld, w, cutoff, y + p * C, scratch, out + p);
     for (; p < P; p++)

@@ -89,7 +89,7 @@ struct KernelInstructionSetTests {
                     // (rounded) inputs; curvatures as steep as TPE's narrowest kernels in [0, 1].
                     let muF = mu.map { Float(($0 + 1) / 2) }, curvF = curv.map { Float($0 * 10) }, baseF = base.map(Float.init)
                     let yF = y.map { Float(($0 + 1) / 2) }, weightsF = weights.map(Float.init)
-                    var scratchF = [Float](repeating: .nan, count: 4 * K)
+                    var scratchF = [Float](repeating: .nan, count: 8 * K)
                     for weighted in [false, true] {
                         let cutoff = Float(20 + Foundation.log(4 * Double(K)))
                         ag_smixture_logdensity(K, C, useBase ? baseF : nil, muF, curvF, ld, weighted ? weightsF : nil, cutoff, P, yF, &scratchF, &fused)

@@ -93,7 +93,7 @@ void ag_dmixture_logdensity(size_t K, size_t C, const double *base, const double
 /// per instruction. Rounding the coordinates to float moves each term by about
 /// 2 |y - mu| / sigma * ulp(|y| + |mu|) / sigma: the caller scales the coordinates (for example to
 /// [0, 1]) and keeps the widths well above the rounding (TPE: above a thousandth of the range),
-/// and uses a cutoff for float, 20 + log(2K).
+/// and uses a cutoff for float, 20 + log(2K). Points go eight at a time (scratch holds 8 K floats).
 void ag_smixture_logdensity(size_t K, size_t C, const float *base, const float *mu,
                             const float *curv, size_t ld, const float *w, float cutoff, size_t P,
                             const float *y, float *scratch, double *out);

@@ -641,7 +641,7 @@ struct ParzenEstimator {
                     ys[p * width + d] = Float(((isLog ? Foundation.log(x) : x) - low) * inverse)
                 }
             }
-            let scratch = storage.buffer(KernelStorage.Key.singleDensity, Float.self, count: 4 * K)
+            let scratch = storage.buffer(KernelStorage.Key.singleDensity, Float.self, count: 8 * K)
             // Terms this far below the largest cannot change a single-precision sum.
             let cutoff = Float(negligibleBelow - 20)
             return [Double](unsafeUninitializedCapacity: pointCount) { out, count in
