@@ -43,6 +43,10 @@ public protocol Sampler: Sendable {
     /// Values this sampler imposes on `trial` whatever distribution they are suggested from (a
     /// grid point); a value outside the suggested distribution is an error of the suggestion.
     func fixedParameters(history: StudyHistory, trial: FrozenTrial) -> [String: ParameterValue]
+    /// System attributes to record with `trial` when it starts, after its relative values were
+    /// sampled (CMA-ES records the generation a trial belongs to, so that the state can be
+    /// rebuilt from the history alone).
+    func startAttributes(history: StudyHistory, trial: FrozenTrial, space: [(name: String, distribution: Distribution)]) -> [String: JSONValue]
     /// How many sampled trials the sampler has to propose (a grid's size): ``Study/optimize(trials:totalTrials:timeout:parallelism:stopOnError:reproducible:onTrialFinished:objective:)``
     /// stops after that many, besides enqueued ones. Nil when unbounded.
     var trialLimit: Int? { get }
@@ -51,6 +55,7 @@ public protocol Sampler: Sendable {
 extension Sampler {
     public func fixedParameters(history: StudyHistory, trial: FrozenTrial) -> [String: ParameterValue] { [:] }
     public var trialLimit: Int? { nil }
+    public func startAttributes(history: StudyHistory, trial: FrozenTrial, space: [(name: String, distribution: Distribution)]) -> [String: JSONValue] { [:] }
     public func relativeSearchSpace(history: StudyHistory, trial: FrozenTrial) -> [(name: String, distribution: Distribution)] { [] }
     public func sampleRelative(history: StudyHistory, trial: FrozenTrial, space: [(name: String, distribution: Distribution)]) -> [String: Double] { [:] }
 }

@@ -104,13 +104,17 @@ public final class Study: Sendable {
             let enqueued = try await trials().count { $0.isEnqueued }
             limit = min(limit ?? .max, samplerLimit + enqueued)
         }
-        guard let frozen = try await storage.startTrial(studyID: record.id, limit: limit, worker: worker) else { return nil }
+        guard var frozen = try await storage.startTrial(studyID: record.id, limit: limit, worker: worker) else { return nil }
         var history = try await self.history()
         // The trial itself is not part of its own history.
         history = StudyHistory(directions: history.directions, trials: history.trials.filter { $0.id != frozen.id })
         if let historyFilter { history = historyFilter(history) }
         let space = sampler.relativeSearchSpace(history: history, trial: frozen)
         let relative = space.isEmpty ? [:] : sampler.sampleRelative(history: history, trial: frozen, space: space)
+        for (key, value) in sampler.startAttributes(history: history, trial: frozen, space: space) {
+            try await storage.setTrialAttribute(trialID: frozen.id, key: key, value: value, system: true)
+            frozen.systemAttributes[key] = value
+        }
         // Precedence: values stored with an enqueued trial, then the caller's, then the sampler's.
         var fixed = frozen.fixedParameters
         fixed.merge(fixing) { stored, _ in stored }

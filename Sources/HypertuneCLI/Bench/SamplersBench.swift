@@ -13,7 +13,7 @@ struct SamplersBench: AsyncParsableCommand {
     @Option(help: "Write JSON lines to this file ('-' for standard output).")
     var json: String = "-"
 
-    @Option(help: "Samplers, comma-separated: random, sobol, tpe, tpe-univariate, tpe-scott, tpe-hyperopt.")
+    @Option(help: "Samplers, comma-separated: random, sobol, tpe, tpe-univariate, tpe-scott, tpe-hyperopt, cmaes, cmaes-sep.")
     var samplers: String = "random,tpe,tpe-univariate"
 
     @Option(help: "Functions, comma-separated (default: the whole suite).")
@@ -52,6 +52,11 @@ struct SamplersBench: AsyncParsableCommand {
         switch name {
         case "random": return RandomSampler(seed: seed)
         case "sobol": return QuasiRandomSampler(kind: .sobol, seed: seed)
+        case "cmaes": return CMAESSampler(seed: seed)
+        case "cmaes-sep":
+            var configuration = CMAESSampler.Configuration()
+            configuration.separable = true
+            return CMAESSampler(seed: seed, configuration: configuration)
         case "tpe": break
         case "tpe-scott": c.bandwidth = .scott
         case "tpe-univariate": c.multivariate = false
