@@ -89,3 +89,44 @@ public struct SyntheticFunction: Sendable {
     /// The benchmark suite, in its usual order.
     public static let suite: [SyntheticFunction] = [branin, hartmann6, rosenbrock10, ackley10, styblinskiTang10, mixed]
 }
+
+/// Two-objective test problems with known Pareto fronts (Zitzler, Deb & Thiele 2000), over
+/// `x0…x29` in [0, 1], both objectives minimised: `f₁ = x₀`, `f₂ = g h(f₁, g)` with
+/// `g = 1 + 9 Σᵢ₌₁ xᵢ / 29`; the front is `g = 1`.
+public struct MultiObjectiveFunction: Sendable {
+    public let name: String
+    public let space: [(name: String, distribution: Distribution)]
+    /// `f₂` on the true front as a function of `f₁` in [0, 1].
+    let front: @Sendable (Double) -> Double
+    let evaluate: @Sendable ([Double]) -> [Double]
+
+    public func callAsFunction(_ parameters: [String: ParameterValue]) -> [Double] {
+        evaluate(space.map { parameters[$0.name]!.doubleValue! })
+    }
+
+    /// The hypervolume of the true front with respect to `reference` (beyond (1, 0) on both
+    /// axes), by the midpoint rule on 100 000 strips.
+    public func optimalHypervolume(reference: (Double, Double)) -> Double {
+        let strips = 100_000, width = 1.0 / Double(strips)
+        var area = 0.0
+        for i in 0..<strips { area += width * max(0, reference.1 - front((Double(i) + 0.5) * width)) }
+        return area + (reference.0 - 1) * reference.1
+    }
+
+    static func zdt(_ name: String, _ h: @escaping @Sendable (Double, Double) -> Double) -> MultiObjectiveFunction {
+        let n = 30
+        return MultiObjectiveFunction(
+            name: name, space: (0..<n).map { ("x\($0)", .float(low: 0, high: 1)) }, front: { h($0, 1) },
+            evaluate: { x in
+                let g = 1 + 9 * x.dropFirst().reduce(0, +) / Double(n - 1)
+                return [x[0], g * h(x[0], g)]
+            })
+    }
+
+    /// ZDT1: `h = 1 − √(f₁/g)`, a convex front `f₂ = 1 − √f₁`.
+    public static let zdt1 = zdt("zdt1") { f1, g in 1 - (f1 / g).squareRoot() }
+    /// ZDT2: `h = 1 − (f₁/g)²`, a concave front `f₂ = 1 − f₁²`.
+    public static let zdt2 = zdt("zdt2") { f1, g in 1 - (f1 / g) * (f1 / g) }
+
+    public static let suite: [MultiObjectiveFunction] = [zdt1, zdt2]
+}
