@@ -13,7 +13,7 @@ struct SamplersBench: AsyncParsableCommand {
     @Option(help: "Write JSON lines to this file ('-' for standard output).")
     var json: String = "-"
 
-    @Option(help: "Samplers, comma-separated: random, sobol, tpe, tpe-univariate, tpe-scott, tpe-hyperopt, cmaes, cmaes-sep.")
+    @Option(help: "Samplers, comma-separated: random, sobol, tpe, tpe-univariate, tpe-scott, tpe-hyperopt, cmaes, cmaes-sep, gp.")
     var samplers: String = "random,tpe,tpe-univariate"
 
     @Option(help: "Functions, comma-separated (default: the whole suite).")
@@ -53,6 +53,7 @@ struct SamplersBench: AsyncParsableCommand {
         case "random": return RandomSampler(seed: seed)
         case "sobol": return QuasiRandomSampler(kind: .sobol, seed: seed)
         case "cmaes": return CMAESSampler(seed: seed)
+        case "gp": return GPSampler(seed: seed)
         case "cmaes-sep":
             var configuration = CMAESSampler.Configuration()
             configuration.separable = true
