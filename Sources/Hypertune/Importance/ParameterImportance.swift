@@ -35,9 +35,7 @@ public enum ParameterImportance {
         precondition(quantile > 0 && quantile <= 1, "ParameterImportance: quantile must be in (0, 1], got \(quantile)")
         let sign = history.directions.first == .maximize ? -1.0 : 1.0
         let complete = history.trials.filter { $0.state == .complete && ($0.values?.first?.isFinite ?? false) }
-        guard let first = complete.first else { return [] }
-        let space = first.distributions.filter { d in !d.value.isSingle && complete.allSatisfy { $0.distributions[d.key] == d.value } }
-            .sorted { $0.key < $1.key }
+        let space = StudyHistory.sharedSpace(complete).map { (key: $0.name, value: $0.distribution) }
         guard !space.isEmpty else { return [] }
         // Per parameter, each trial's coordinate (unit interval) or category index.
         let columns: [[Double]] = space.map { name, d in

@@ -65,14 +65,7 @@ public struct CMAESSampler: Sampler {
     /// The numerical parameters (with more than one value) that every complete trial has, drawn
     /// from the same distribution, by name.
     public func relativeSearchSpace(history: StudyHistory, trial: FrozenTrial) -> [(name: String, distribution: Distribution)] {
-        let complete = history.trials.filter { $0.state == .complete }
-        guard let first = complete.first else { return [] }
-        var shared = first.distributions.filter { !$0.value.isCategorical && !$0.value.isSingle }
-        for t in complete.dropFirst() {
-            shared = shared.filter { t.distributions[$0.key] == $0.value }
-            if shared.isEmpty { return [] }
-        }
-        return shared.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        StudyHistory.sharedSpace(history.trials.filter { $0.state == .complete }).filter { !$0.distribution.isCategorical }
     }
 
     public func sampleRelative(history: StudyHistory, trial: FrozenTrial, space: [(name: String, distribution: Distribution)]) -> [String: Double] {

@@ -48,9 +48,8 @@ public struct GPSampler: Sampler {
 
     public func relativeSearchSpace(history: StudyHistory, trial: FrozenTrial) -> [(name: String, distribution: Distribution)] {
         let complete = history.trials.filter { $0.state == .complete && ($0.values?.first?.isFinite ?? false) }
-        guard complete.count >= configuration.startupTrials, let first = complete.first else { return [] }
-        return first.distributions.filter { d in !d.value.isSingle && complete.allSatisfy { $0.distributions[d.key] == d.value } }
-            .sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        guard complete.count >= configuration.startupTrials else { return [] }
+        return StudyHistory.sharedSpace(complete)
     }
 
     public func sampleIndependent(history: StudyHistory, trial: FrozenTrial, name: String, distribution: Distribution) -> Double {

@@ -14,6 +14,14 @@ public struct StudyHistory: Sendable {
 
     public var isMultiObjective: Bool { directions.count > 1 }
 
+    /// The parameters (with more than one possible value) that every one of `trials` has, drawn
+    /// from the same distribution, by name: the space a model-based sampler can model jointly.
+    static func sharedSpace(_ trials: [FrozenTrial]) -> [(name: String, distribution: Distribution)] {
+        guard let first = trials.first else { return [] }
+        return first.distributions.filter { d in !d.value.isSingle && trials.allSatisfy { $0.distributions[d.key] == d.value } }
+            .sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
     /// Complete trials.
     public var completed: [FrozenTrial] { trials.filter { $0.state == .complete && $0.values != nil } }
 
