@@ -138,7 +138,7 @@ struct CMAESTests {
     @Test("margin: an integer coordinate keeps probability 1/(nλ) of leaving its value")
     func margin() {
         let space: [(name: String, distribution: Distribution)] = [("k", .int(low: 0, high: 10)), ("x", .float(low: 0, high: 1))]
-        let coordinates = CMAESSampler.Coordinates(space)
+        let coordinates = UnitCube(space)
         var state = CMAState(mean: [coordinates.unit(4, 0), 0.5], sigma: 1e-4, lambda: 6, separable: false)
         state.applyMargin(coordinates)
         let (low, high) = coordinates.cell(state.mean[0], 0)!

@@ -70,7 +70,7 @@ public struct CMAESSampler: Sampler {
 
     public func sampleRelative(history: StudyHistory, trial: FrozenTrial, space: [(name: String, distribution: Distribution)]) -> [String: Double] {
         guard !space.isEmpty else { return [:] }
-        let coordinates = Coordinates(space)
+        let coordinates = UnitCube(space)
         let (state, _, _) = replay(history, coordinates)
         var g = SamplerRandom.generator(seed: seed, trial: trial.number, purpose: "cma-es")
         let u = state.sample(&g)
@@ -81,7 +81,7 @@ public struct CMAESSampler: Sampler {
 
     public func startAttributes(history: StudyHistory, trial: FrozenTrial, space: [(name: String, distribution: Distribution)]) -> [String: JSONValue] {
         guard !space.isEmpty else { return [:] }
-        let coordinates = Coordinates(space)
+        let coordinates = UnitCube(space)
         let (_, restart, generation) = replay(history, coordinates)
         return [Self.spaceKey: .string(coordinates.signature), Self.restartKey: .number(Double(restart)), Self.generationKey: .number(Double(generation))]
     }
@@ -99,7 +99,7 @@ public struct CMAESSampler: Sampler {
 
     /// The state for the next proposal, and the run and generation it belongs to: the complete
     /// generations of the history replayed in order.
-    func replay(_ history: StudyHistory, _ coordinates: Coordinates) -> (state: CMAState, restart: Int, generation: Int) {
+    func replay(_ history: StudyHistory, _ coordinates: UnitCube) -> (state: CMAState, restart: Int, generation: Int) {
         // Complete trials of this space, by (run, generation), in number order.
         var generations: [[Int]: [(x: [Double], value: Double)]] = [:]
         let sign = history.directions.first == .maximize ? -1.0 : 1.0
@@ -138,64 +138,6 @@ public struct CMAESSampler: Sampler {
         return CMAState(mean: mean, sigma: configuration.initialSigma, lambda: populationSize(dimensions: n, restart: restart), separable: configuration.separable)
     }
 
-    // MARK: Coordinates
-
-    /// The unit-cube coordinates of a search space: transformed bounds (log scales in log space,
-    /// grids widened by half a step, as ``ParzenEstimator`` maps them).
-    struct Coordinates {
-        let parameters: [(name: String, distribution: Distribution)]
-        let bounds: [(low: Double, high: Double, grid: ParzenEstimator.Grid?)]
-        let signature: String
-
-        init(_ parameters: [(name: String, distribution: Distribution)]) {
-            self.parameters = parameters
-            bounds = parameters.map { ParzenEstimator.transformedBounds($0.distribution) }.map { ($0.0, $0.1, $0.2) }
-            signature = parameters.map { "\($0.name)=\($0.distribution)" }.joined(separator: ";")
-        }
-
-        var count: Int { parameters.count }
-
-        /// The internal value of coordinate `u` of dimension `j` (snapped onto its grid).
-        func internalValue(_ u: Double, _ j: Int) -> Double {
-            let b = bounds[j]
-            return ParzenEstimator.toInternal(b.low + min(max(u, 0), 1) * (b.high - b.low), grid: b.grid, distribution: parameters[j].distribution)
-        }
-
-        /// The coordinate of an internal value of dimension `j`.
-        func unit(_ x: Double, _ j: Int) -> Double {
-            let b = bounds[j]
-            return (ParzenEstimator.transform(x, parameters[j].distribution) - b.low) / (b.high - b.low)
-        }
-
-        /// `trial`'s point, if it has every parameter from its distribution.
-        func unitPoint(_ trial: FrozenTrial) -> [Double]? {
-            var x: [Double] = []
-            x.reserveCapacity(count)
-            for (j, p) in parameters.enumerated() {
-                guard trial.distributions[p.name] == p.distribution, let v = trial.parameters[p.name], let i = p.distribution.toInternal(v) else { return nil }
-                x.append(unit(i, j))
-            }
-            return x
-        }
-
-        /// The cell of grid dimension `j` around coordinate `u`: the coordinates that snap to the
-        /// same value. Nil for continuous dimensions.
-        func cell(_ u: Double, _ j: Int) -> (low: Double, high: Double)? {
-            guard let grid = bounds[j].grid else { return nil }
-            let value = internalValue(u, j), d = parameters[j].distribution
-            // Cell edges halfway (in external space) to the neighbouring grid values, or the cube's edges.
-            let below = value - grid.step, above = value + grid.step
-            let low = below < grid.externalLow - grid.step / 2 ? 0 : unit(Self.clampPositive(0.5 * (below + value), d), j)
-            let last = grid.externalLow + Double(grid.count - 1) * grid.step
-            let high = above > last + grid.step / 2 ? 1 : unit(0.5 * (above + value), j)
-            return (max(low, 0), min(high, 1))
-        }
-
-        /// A value kept inside a log scale's domain.
-        private static func clampPositive(_ x: Double, _ d: Distribution) -> Double {
-            ParzenEstimator.isLogTransformed(d) ? max(x, .leastNormalMagnitude) : x
-        }
-    }
 }
 
 /// One run of CMA-ES in the unit cube (see ``CMAESSampler``): the distribution `N(m, σ² A C A)`
@@ -362,7 +304,7 @@ struct CMAState {
 
     /// The margin: for each grid coordinate, widen its scale until the probability of leaving the
     /// current cell is at least `1/(n λ)`.
-    mutating func applyMargin(_ coordinates: CMAESSampler.Coordinates) {
+    mutating func applyMargin(_ coordinates: UnitCube) {
         let alpha = 1 / Double(n * lambda)
         for j in 0..<n {
             guard let (low, high) = coordinates.cell(mean[j], j) else { continue }
@@ -380,9 +322,4 @@ struct CMAState {
             scales[j] *= hi / s
         }
     }
-}
-
-extension Normal {
-    /// The standard normal distribution function.
-    static func cdf(_ x: Double) -> Double { 0.5 * erfc(-x / 2.0.squareRoot()) }
 }

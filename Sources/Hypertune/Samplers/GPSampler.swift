@@ -60,14 +60,14 @@ public struct GPSampler: Sampler {
     /// coordinate per choice of a categorical one.
     struct Encoding {
         let space: [(name: String, distribution: Distribution)]
-        let numerical: CMAESSampler.Coordinates
+        let numerical: UnitCube
         /// For each parameter, its first coordinate.
         let offsets: [Int]
         let width: Int
 
         init(_ space: [(name: String, distribution: Distribution)]) {
             self.space = space
-            numerical = CMAESSampler.Coordinates(space.map { p in p.distribution.isCategorical ? (p.name, Distribution.float(low: 0, high: 1)) : p })
+            numerical = UnitCube(space.map { p in p.distribution.isCategorical ? (p.name, Distribution.float(low: 0, high: 1)) : p })
             var offsets: [Int] = [], width = 0
             for p in space {
                 offsets.append(width)

@@ -94,7 +94,7 @@ public struct NSGAIISampler: Sampler {
             if g.nextUnit() < mutationProbability { x = Double(Int(g.nextUnit() * Double(choices.count)) % choices.count) }
             return x
         }
-        let coordinates = CMAESSampler.Coordinates([(name, distribution)])
+        let coordinates = UnitCube([(name, distribution)])
         var u = coordinates.unit(a, 0)
         if crosses { u = crossover(u, coordinates.unit(b, 0), &g) }
         if g.nextUnit() < mutationProbability { u = mutate(u, &g) }

@@ -346,29 +346,43 @@ struct ParzenEstimator {
     /// *weighted* one, so most terms fall below `negligibleBelow` and skip their exponential;
     /// no logarithm is taken, and products over many dimensions cannot overflow.
     static func foldExponents(_ factors: UnsafeMutablePointer<Double>, into base: UnsafeMutablePointer<Double>, count: Int) {
-        let exponentMask: UInt64 = 0x7ff0_0000_0000_0000, one: UInt64 = 0x3ff0_0000_0000_0000
         let (smallest, largest) = extremes(factors, count: count)
         if smallest >= .leastNormalMagnitude && largest <= .greatestFiniteMagnitude {
             // All normal: bit arithmetic, branch-free (so it vectorises).
             for k in 0..<count {
-                let bits = factors[k].bitPattern
-                base[k] += Double(Int64((bits & exponentMask) >> 52) - 1023) * ln2
-                factors[k] = Double(bitPattern: (bits & ~exponentMask) | one)
+                let (significand, exponent) = normalBinary(factors[k])
+                base[k] += Double(exponent) * ln2
+                factors[k] = significand
             }
             return
         }
         for k in 0..<count {
-            let factor = factors[k]
-            guard factor > 0 && factor.isFinite else {
+            guard let (significand, exponent) = binary(factors[k]) else {
                 // Zero mass or weight: the kernel contributes nothing (an infinite factor cannot
                 // arise from finite widths and masses, but is kept as such).
-                base[k] = factor > 0 ? .infinity : -.infinity
+                base[k] = factors[k] > 0 ? .infinity : -.infinity
                 factors[k] = 1
                 continue
             }
-            base[k] += Double(factor.exponent) * ln2
-            factors[k] = factor.significand
+            base[k] += Double(exponent) * ln2
+            factors[k] = significand
         }
+    }
+
+    /// `x = significand · 2^exponent` with the significand in [1, 2), for a normal positive `x`,
+    /// by bit arithmetic (no branch, so loops over it vectorise).
+    @inline(__always)
+    static func normalBinary(_ x: Double) -> (significand: Double, exponent: Int) {
+        let bits = x.bitPattern, exponentMask: UInt64 = 0x7ff0_0000_0000_0000
+        return (Double(bitPattern: (bits & ~exponentMask) | 0x3ff0_0000_0000_0000), Int((bits & exponentMask) >> 52) - 1023)
+    }
+
+    /// `x = significand · 2^exponent` with the significand in [1, 2), for any positive finite `x`
+    /// (subnormal ones included); nil for zero, negative, infinite or NaN values.
+    @inline(__always)
+    static func binary(_ x: Double) -> (significand: Double, exponent: Int)? {
+        guard x > 0 && x.isFinite else { return nil }
+        return x.isNormal ? normalBinary(x) : (x.significand, Int(x.exponent))
     }
 
     /// The smallest and largest of `count` values (NaN: not counted).
@@ -488,12 +502,8 @@ struct ParzenEstimator {
             var previous = low
             for rank in 0..<n {
                 let current = x[rank], next = rank < n - 1 ? x[rank + 1] : high
-                var sigma = max(current - previous, next - current)
-                if !considerEndpoints && n >= 2 {
-                    if rank == 0 { sigma = next - current } else if rank == n - 1 { sigma = current - previous }
-                }
                 m[Int(o[rank])] = current
-                s[Int(o[rank])] = sigma
+                s[Int(o[rank])] = ParzenEstimator.neighbourGap(previous, current, next, rank: rank, count: n, considerEndpoints: considerEndpoints)
                 previous = current
             }
         }
@@ -524,14 +534,22 @@ struct ParzenEstimator {
         var previous = low, current = x[o[0]]
         for rank in 0..<n {
             let next = rank < n - 1 ? x[o[rank + 1]] : high
-            var sigma = max(current - previous, next - current)
-            if !considerEndpoints && n >= 2 {
-                if rank == 0 { sigma = next - current } else if rank == n - 1 { sigma = current - previous }
-            }
-            s[o[rank]] = sigma
+            s[o[rank]] = neighbourGap(previous, current, next, rank: rank, count: n, considerEndpoints: considerEndpoints)
             previous = current
             current = next
         }
+    }
+
+    /// The bandwidth of the point `current` at `rank` of `count` sorted points, between
+    /// `previous` and `next` (the bounds at the ends): the larger gap to its neighbours; without
+    /// `considerEndpoints` the extreme points use their inner gap only.
+    @inline(__always)
+    static func neighbourGap(_ previous: Double, _ current: Double, _ next: Double, rank: Int, count: Int, considerEndpoints: Bool) -> Double {
+        if !considerEndpoints && count >= 2 {
+            if rank == 0 { return next - current }
+            if rank == count - 1 { return current - previous }
+        }
+        return max(current - previous, next - current)
     }
 
     /// `count` samples (internal representation) from the mixture: a kernel by weight (binary
@@ -726,6 +744,9 @@ enum Normal {
         if b < 0 { return upperTail(-b) - upperTail(-a) }
         return 1 - upperTail(-a) - upperTail(b)
     }
+
+    /// The standard normal distribution function Φ.
+    static func cdf(_ x: Double) -> Double { 0.5 * erfc(-x / 2.0.squareRoot()) }
 
     /// `log(Φ(b) − Φ(a))` for `a ≤ b`, accurate in both tails.
     static func logMass(_ a: Double, _ b: Double) -> Double {

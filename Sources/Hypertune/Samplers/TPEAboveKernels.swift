@@ -211,44 +211,22 @@ final class AboveKernels {
             let offset = c * capacity
             var runningSorted = running.map { e in
                 let x = ranked.runningValues[e.row * d + c]
-                return (value: isLog[c] ? Foundation.log(x) : x, number: e.number, slot: e.slot)
+                return (value: isLog[c] ? Foundation.log(x) : x, number: e.number, key: Int32(e.slot))
             }
             runningSorted.sort { $0.value < $1.value || ($0.value == $1.value && $0.number < $1.number) }
             for e in runningSorted {
-                mu[offset + e.slot] = e.value
-                singleMu[offset + e.slot] = scaled(e.value, c)
+                mu[offset + Int(e.key)] = e.value
+                singleMu[offset + Int(e.key)] = scaled(e.value, c)
             }
             // The above rows in sorted order: the memo's finished values merged with the running rows.
-            let emitted = columns[c].sorted.withUnsafeBufferPointer { sorted -> Int in
-                var w = 0, j = 0
-                for e in sorted {
-                    let slot = aboveSlot[Int(e.number)]
-                    guard slot >= 0 else { continue }
-                    while j < runningSorted.count && (runningSorted[j].value < e.value || (runningSorted[j].value == e.value && runningSorted[j].number < e.number)) {
-                        (orderedValues[w], orderedSlots[w]) = (runningSorted[j].value, Int32(runningSorted[j].slot))
-                        w += 1
-                        j += 1
-                    }
-                    (orderedValues[w], orderedSlots[w]) = (e.value, slot)
-                    w += 1
-                }
-                while j < runningSorted.count {
-                    (orderedValues[w], orderedSlots[w]) = (runningSorted[j].value, Int32(runningSorted[j].slot))
-                    w += 1
-                    j += 1
-                }
-                return w
-            }
+            let emitted = columns[c].merged(keys: aboveSlot, running: runningSorted, into: orderedSlots, orderedValues)
             precondition(emitted == aboveCount, "TPE: the sorted columns disagree with the history")
             // Each one's width from its neighbours (as ``ParzenEstimator/neighbourGaps``), clipped;
             // a member's kernel is recomputed only when its width changed.
             var previous = low
             for r in 0..<aboveCount {
                 let current = orderedValues[r], next = r < aboveCount - 1 ? orderedValues[r + 1] : high
-                var gap = max(current - previous, next - current)
-                if !configuration.considerEndpoints && aboveCount >= 2 {
-                    if r == 0 { gap = next - current } else if r == aboveCount - 1 { gap = current - previous }
-                }
+                let gap = ParzenEstimator.neighbourGap(previous, current, next, rank: r, count: aboveCount, considerEndpoints: configuration.considerEndpoints)
                 previous = current
                 let slot = Int(orderedSlots[r]), s = min(max(gap, minSigma), range), k = offset + slot
                 if s != sigma[k] || slot >= members {
@@ -264,31 +242,23 @@ final class AboveKernels {
         }
         for slot in members..<kernels { stale[slot] = true }
         // Products of the changed kernels' factors, then this proposal's constant factors.
-        let exponentMask: UInt64 = 0x7ff0_0000_0000_0000, one: UInt64 = 0x3ff0_0000_0000_0000
         for slot in 0..<kernels where stale[slot] {
             var p = 1.0, e = 0
             for c in 0..<d {
                 p *= factor[c * capacity + slot]
-                guard p > 0 && p.isFinite else { break }
-                e += Int(p.exponent)
-                p = p.significand
+                guard let (significand, exponent) = ParzenEstimator.binary(p) else { break }
+                (p, e) = (significand, e + exponent)
             }
             (productScale[slot], productExponent[slot]) = (p, e)
             stale[slot] = false
         }
         for slot in 0..<kernels {
             let v = weights[slot] * productScale[slot]
-            guard v > 0 && v.isFinite else {
+            guard let (significand, exponent) = ParzenEstimator.binary(v) else {
                 (scale[slot], base[slot]) = (1, v > 0 ? .infinity : -.infinity)
                 continue
             }
-            let bits = v.bitPattern
-            let exponent = Int((bits & exponentMask) >> 52) - 1023
-            guard exponent > -1023 else {  // subnormal
-                (scale[slot], base[slot]) = (v.significand, Double(productExponent[slot] + Int(v.exponent)) * ParzenEstimator.ln2)
-                continue
-            }
-            scale[slot] = Double(bitPattern: (bits & ~exponentMask) | one)
+            scale[slot] = significand
             base[slot] = Double(productExponent[slot] + exponent) * ParzenEstimator.ln2
         }
         // Single precision when it pays and the widths allow it: the magic clip keeps them

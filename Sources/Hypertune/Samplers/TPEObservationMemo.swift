@@ -147,6 +147,30 @@ final class StudyMemo {
         /// Transformed values (``ParzenEstimator/transform(_:_:)``) with their trial numbers,
         /// ascending by (value, number).
         var sorted: [(value: Double, number: Int32)] = []
+
+        /// The sorted values of the trials whose `keys[number]` is ≥ 0, merged with `running`
+        /// rows (values the memo does not have, ascending by (value, number)): each one's key
+        /// and value, in order, into `outKeys` and `outValues`. Returns how many were written.
+        func merged(keys: UnsafePointer<Int32>, running: [(value: Double, number: Int32, key: Int32)],
+                    into outKeys: UnsafeMutablePointer<Int32>, _ outValues: UnsafeMutablePointer<Double>) -> Int {
+            sorted.withUnsafeBufferPointer { sorted in
+                var w = 0, j = 0
+                func emitRunning() {
+                    (outKeys[w], outValues[w]) = (running[j].key, running[j].value)
+                    w += 1
+                    j += 1
+                }
+                for e in sorted {
+                    let key = keys[Int(e.number)]
+                    guard key >= 0 else { continue }
+                    while j < running.count && (running[j].value < e.value || (running[j].value == e.value && running[j].number < e.number)) { emitRunning() }
+                    (outKeys[w], outValues[w]) = (key, e.value)
+                    w += 1
+                }
+                while j < running.count { emitRunning() }
+                return w
+            }
+        }
         /// How many of the memo's recorded trials the column has taken in.
         var taken = 0
     }

@@ -317,8 +317,8 @@ public struct TPESampler: Sampler {
         var numbers: UnsafeMutablePointer<Int32>, kinds: UnsafeMutablePointer<UInt8>
         /// Row-major internal values of the running rows, in row order.
         var runningValues: [Double]
-        /// How many finished rows there are, and how many of them are among the best.
-        var finished: Int, below: Int
+        /// How many finished rows are among the best.
+        var below: Int
     }
 
     enum RowKind {
@@ -394,7 +394,7 @@ public struct TPESampler: Sampler {
             if best.count == nBelow { worst = scores[best[nBelow - 1]] }
         }
         for r in best { rowKinds[r] = RowKind.best }
-        return Ranked(count: rows, numbers: rowNumbers, kinds: rowKinds, runningValues: runningRows, finished: n, below: nBelow)
+        return Ranked(count: rows, numbers: rowNumbers, kinds: rowKinds, runningValues: runningRows, below: nBelow)
     }
 
     /// Every trial of `history` (in number order) that has all of `parameters` — finished ones
@@ -455,36 +455,14 @@ public struct TPESampler: Sampler {
                 continue
             }
             var runningSorted = running.map { e in
-                (value: ParzenEstimator.transform(above[Int(e.row) * width + d], p.distribution), number: e.number, row: e.row)
+                (value: ParzenEstimator.transform(above[Int(e.row) * width + d], p.distribution), number: e.number, key: e.row)
             }
             runningSorted.sort { $0.value < $1.value || ($0.value == $1.value && $0.number < $1.number) }
             let order = storage.buffer(SplitKey.sorted + 2 * d, Int32.self, count: aboveCount)
             let sortedValues = storage.buffer(SplitKey.sorted + 2 * d + 1, Double.self, count: aboveCount)
-            let written = columns[d].sorted.withUnsafeBufferPointer { sorted in
-                var w = 0, j = 0
-                for e in sorted {
-                    // Rows running in this history come from the merge, even when the memo has
-                    // their values (a finished trial shown at its start).
-                    let i = aboveIndex[Int(e.number)]
-                    guard i >= 0 else { continue }
-                    while j < runningSorted.count && (runningSorted[j].value < e.value || (runningSorted[j].value == e.value && runningSorted[j].number < e.number)) {
-                        order[w] = runningSorted[j].row
-                        sortedValues[w] = runningSorted[j].value
-                        w += 1
-                        j += 1
-                    }
-                    order[w] = i
-                    sortedValues[w] = e.value
-                    w += 1
-                }
-                while j < runningSorted.count {
-                    order[w] = runningSorted[j].row
-                    sortedValues[w] = runningSorted[j].value
-                    w += 1
-                    j += 1
-                }
-                return w
-            }
+            // Rows running in this history come from the merge, even when the memo has their
+            // values (a finished trial shown at its start): their index is negative.
+            let written = columns[d].merged(keys: aboveIndex, running: runningSorted, into: order, sortedValues)
             precondition(written == aboveCount, "TPE: the sorted columns disagree with the history")
             sortedColumns.append(ParzenEstimator.SortedColumn(order: order, values: sortedValues, count: aboveCount))
         }
