@@ -9,13 +9,20 @@ import Foundation
 /// integers and steps snapped when proposed); a categorical parameter becomes one 0/1 coordinate
 /// per choice, so choices are not ordered. The next point maximises the logarithm of expected
 /// improvement (computed without underflow far from the incumbent), or an upper confidence
-/// bound: the best of quasi-random candidates (and the best trials' points) is refined by
-/// projected gradient ascent over its numerical coordinates. Running trials enter the model
-/// with the worst value seen (a constant liar), so parallel workers spread out.
+/// bound: candidates from a scrambled Sobol sequence, the best trials' points and Gaussian
+/// perturbations of them are scored in one batch, and the best few are refined by L-BFGS over
+/// their numerical coordinates with the acquisition's analytic gradient. Running trials enter
+/// the model with the worst value seen (a constant liar), so parallel workers spread out.
+///
+/// Each fit is recorded with its trial (system attributes `gp:space`, `gp:kernel`) and the next
+/// proposal starts its fit there: one more point moves the optimum little, so a few likelihood
+/// evaluations suffice. As the record lives in the history, a resumed study or another worker
+/// proposes exactly what this process would have.
 ///
 /// The first `startupTrials` proposals are random, as are parameters outside the shared space.
-/// - Complexity: per proposal O(restarts · iterations · (n³ + n² d)) to fit, and
-///   O(candidates · (n d + n²)) for the acquisition.
+/// - Complexity: per proposal O(evaluations · (n³ + n² d)) to fit (a handful of evaluations
+///   when warm-started), O(candidates · n (n + d)) to score the candidates and
+///   O(refined · iterations · (n² + n d)) to refine them.
 public struct GPSampler: Sampler {
     public enum Acquisition: Sendable {
         /// log E[max(best − f, 0)] (minimisation).
@@ -27,10 +34,14 @@ public struct GPSampler: Sampler {
     public struct Configuration: Sendable {
         public var startupTrials = 10
         public var acquisition = Acquisition.logExpectedImprovement
-        /// Quasi-random candidates for the acquisition's maximisation.
-        public var candidates = 1024
-        /// Random restarts of the hyperparameter fit, besides the default start.
+        /// Quasi-random candidates for the acquisition's maximisation (each of the five best trials
+        /// adds an eighth as many perturbations of itself).
+        public var candidates = 512
+        /// Random restarts of the hyperparameter fit, besides the default start, when no earlier
+        /// fit of the same space is recorded in the history to start from.
         public var fitRestarts = 2
+        /// How many of the best candidates are refined by gradient ascent.
+        public var refinedCandidates = 2
 
         public init() {}
     }
@@ -38,6 +49,8 @@ public struct GPSampler: Sampler {
     public let seed: UInt64
     public let configuration: Configuration
     public let independent: any Sampler
+    /// Fits made by ``sampleRelative(history:trial:space:)``, until ``startAttributes(history:trial:space:)`` records them.
+    let fits = PendingFits()
 
     public init(seed: UInt64 = 0, configuration: Configuration = Configuration(), independent: (any Sampler)? = nil) {
         precondition(configuration.candidates >= 1, "GPSampler: at least one candidate is needed")
@@ -95,29 +108,43 @@ public struct GPSampler: Sampler {
             }
         }
 
-        /// A point drawn uniformly (one choice per categorical parameter).
-        func random(_ g: inout SeededGenerator) -> [Double] {
+        /// The point of unit-cube coordinates `u`, one per parameter: a numerical parameter takes
+        /// its coordinate, a categorical one the choice whose share of [0, 1) holds it.
+        func point(unit u: [Double]) -> [Double] {
             var x = [Double](repeating: 0, count: width)
             for (j, p) in space.enumerated() {
                 if case let .categorical(choices) = p.distribution {
-                    x[offsets[j] + Int(g.nextUnit() * Double(choices.count)) % choices.count] = 1
+                    x[offsets[j] + min(Int(u[j] * Double(choices.count)), choices.count - 1)] = 1
                 } else {
-                    x[offsets[j]] = g.nextUnit()
+                    x[offsets[j]] = u[j]
                 }
             }
             return x
         }
 
+        /// Names the coordinates: fits are reused only by proposals in the same coordinates.
+        var signature: String { UnitCube.signature(space) }
+
         /// The numerical coordinates (the ones gradient ascent moves).
         var continuous: [Int] { space.indices.filter { !space[$0].distribution.isCategorical }.map { offsets[$0] } }
     }
+
+    /// The system attributes that carry a fit to the next proposal: the coordinates' signature
+    /// and the fitted log hyperparameters.
+    static let spaceKey = "gp:space", kernelKey = "gp:kernel"
 
     public func sampleRelative(history: StudyHistory, trial: FrozenTrial, space: [(name: String, distribution: Distribution)]) -> [String: Double] {
         guard !space.isEmpty else { return [:] }
         let encoding = Encoding(space)
         let sign = history.directions.first == .maximize ? -1.0 : 1.0
         var xs: [[Double]] = [], ys: [Double] = [], running: [[Double]] = []
+        var warmStart: [Double]?, warmNumber = -1
         for t in history.trials {
+            if t.number > warmNumber, case .string(encoding.signature)? = t.systemAttributes[Self.spaceKey],
+               case let .array(kernel)? = t.systemAttributes[Self.kernelKey] {
+                let values = kernel.compactMap { if case let .number(v) = $0 { v } else { nil } }
+                if values.count == encoding.width + 2 { (warmStart, warmNumber) = (values, t.number) }
+            }
             guard let x = encoding.encode(t) else { continue }
             if t.state == .complete, let v = t.values?.first, v.isFinite {
                 xs.append(x)
@@ -128,20 +155,16 @@ public struct GPSampler: Sampler {
         }
         guard !xs.isEmpty, let best = ys.min(), let worst = ys.max() else { return [:] }
         // Constant liar: running trials count as the worst value seen.
-        var gp = GaussianProcess(inputs: xs + running, targets: ys + running.map { _ in worst })
+        let gp = GaussianProcess(inputs: xs + running, targets: ys + running.map { _ in worst })
         var g = SamplerRandom.generator(seed: seed, trial: trial.number, purpose: "gp")
-        gp.fit(restarts: configuration.fitRestarts, generator: &g)
-        func acquisition(_ x: [Double]) -> Double {
-            let (mean, sd) = gp.predict(x)
-            switch configuration.acquisition {
-            case .logExpectedImprovement: return Self.logExpectedImprovement(best: best, mean: mean, sd: sd)
-            case let .upperConfidenceBound(kappa): return -(mean - kappa * sd)
-            }
-        }
-        // Candidates: random points, the best trials' points and perturbations of them (the
+        gp.fit(restarts: configuration.fitRestarts, warmStart: warmStart, generator: &g)
+        fits.record(gp.parameters, for: trial)
+        let acquisition = configuration.acquisition
+        // Candidates: quasi-random points, the best trials' points and perturbations of them (the
         // search near the incumbent that refinement then sharpens); the best few are refined.
         let free = encoding.continuous
-        var candidates = (0..<configuration.candidates).map { _ in encoding.random(&g) }
+        let sobol = SobolSequence(dimensions: space.count, scrambleSeed: g.next())
+        var candidates = (0..<configuration.candidates).map { encoding.point(unit: sobol.point($0)) }
         let incumbents = zip(xs, ys).sorted { $0.1 < $1.1 }.prefix(5).map(\.0)
         candidates += incumbents
         for (k, x) in incumbents.enumerated() {
@@ -152,10 +175,21 @@ public struct GPSampler: Sampler {
                 candidates.append(y)
             }
         }
-        let scored = candidates.map { ($0, acquisition($0)) }.sorted { $0.1 > $1.1 }
-        var bestPoint = scored[0].0, bestScore = scored[0].1
-        for (start, _) in scored.prefix(5) where !free.isEmpty {
-            let (point, value) = Self.refine(start, coordinates: free, acquisition)
+        let (means, sds) = gp.predict(points: candidates.flatMap { $0 }, count: candidates.count)
+        let scores = candidates.indices.map { Self.score(acquisition, best: best, mean: means[$0], sd: sds[$0]).value }
+        let order = scores.indices.sorted { scores[$0] > scores[$1] }
+        var (bestPoint, bestScore) = (candidates[order[0]], scores[order[0]])
+        for start in order.prefix(configuration.refinedCandidates) where !free.isEmpty {
+            var last: GaussianProcess.PointPosterior?
+            let (point, value) = Self.refine(candidates[start], coordinates: free, value: { x in
+                let p = gp.posterior(at: x)
+                last = p
+                return Self.score(acquisition, best: best, mean: p.mean, sd: p.sd).value
+            }, gradient: { x in
+                let p = last!.x == x ? last! : gp.posterior(at: x)
+                let a = Self.score(acquisition, best: best, mean: p.mean, sd: p.sd), g = gp.gradient(p)
+                return (0..<x.count).map { a.byMean * g.mean[$0] + a.bySD * g.sd[$0] }
+            })
             if value > bestScore { (bestPoint, bestScore) = (point, value) }
         }
         let values = encoding.decode(bestPoint)
@@ -164,25 +198,39 @@ public struct GPSampler: Sampler {
         return result
     }
 
-    /// A local maximum of `f` over `coordinates` in [0, 1] from `start`: L-BFGS within the bounds,
-    /// with central-difference gradients.
-    static func refine(_ start: [Double], coordinates: [Int], _ f: ([Double]) -> Double) -> ([Double], Double) {
+    public func startAttributes(history: StudyHistory, trial: FrozenTrial, space: [(name: String, distribution: Distribution)]) -> [String: JSONValue] {
+        guard !space.isEmpty, let kernel = fits.take(trial) else { return [:] }
+        return [Self.spaceKey: .string(Encoding(space).signature), Self.kernelKey: .array(kernel.map { .number($0) })]
+    }
+
+    /// The acquisition's value at a posterior `N(mean, sd²)` and its partial derivatives with
+    /// respect to the mean and the standard deviation.
+    static func score(_ acquisition: Acquisition, best: Double, mean: Double, sd: Double) -> (value: Double, byMean: Double, bySD: Double) {
+        switch acquisition {
+        case .logExpectedImprovement:
+            // log EI = log σ + log h(z), z = (best − μ)/σ, and (log h)′ = Φ(z)/h(z).
+            let z = (best - mean) / sd
+            let (logH, slope) = logHWithSlope(z)
+            return (Foundation.log(sd) + logH, -slope / sd, 1 / sd - slope * z / sd)
+        case let .upperConfidenceBound(kappa):
+            return (-(mean - kappa * sd), -1, kappa)
+        }
+    }
+
+    /// A local maximum over `coordinates` in [0, 1] from `start` of a function given by its
+    /// value and gradient (asked for only right after the value at the same point): L-BFGS
+    /// within the bounds.
+    static func refine(_ start: [Double], coordinates: [Int], value f: ([Double]) -> Double, gradient df: ([Double]) -> [Double]) -> ([Double], Double) {
         func point(_ z: [Double]) -> [Double] {
             var x = start
             for (k, c) in coordinates.enumerated() { x[c] = z[k] }
             return x
         }
-        let h = 1e-6
-        let (z, value) = LBFGS.maximise(coordinates.map { start[$0] }, bounds: coordinates.map { _ in (0, 1) }, iterations: 30) { z in
-            let x = point(z), fx = f(x)
-            let gradient = z.indices.map { k -> Double in
-                var a = z, b = z
-                a[k] = min(z[k] + h, 1)
-                b[k] = max(z[k] - h, 0)
-                return (f(point(a)) - f(point(b))) / max(a[k] - b[k], 1e-12)
-            }
-            return (fx, gradient)
-        }
+        let (z, value) = LBFGS.maximise(coordinates.map { start[$0] }, bounds: coordinates.map { _ in (0, 1) }, iterations: 30, tolerance: 1e-5,
+                                        value: { f(point($0)) }, gradient: { z in
+                                            let gradient = df(point(z))
+                                            return coordinates.map { gradient[$0] }
+                                        })
         return (point(z), value)
     }
 
@@ -194,20 +242,43 @@ public struct GPSampler: Sampler {
     }
 
     /// `log(z Φ(z) + φ(z))`.
-    static func logH(_ z: Double) -> Double {
+    static func logH(_ z: Double) -> Double { logHWithSlope(z).value }
+
+    /// `log h(z)` with `h(z) = z Φ(z) + φ(z)`, and its derivative `Φ(z) / h(z)` (as `h′ = Φ`).
+    static func logHWithSlope(_ z: Double) -> (value: Double, slope: Double) {
         let logPhi = -0.5 * z * z - Normal.logSqrt2Pi
-        if z > -1 { return Foundation.log(z * Normal.cdf(z) + Foundation.exp(logPhi)) }
-        // h(z) = φ(z) (1 − t R(t)) with t = −z and R(t) = Φ(−t)/φ(t), Mills' ratio.
+        if z > -1 {
+            let cdf = Normal.cdf(z), h = z * cdf + Foundation.exp(logPhi)
+            return (Foundation.log(h), cdf / h)
+        }
+        // Φ(z) = φ(t) R(t) and h(z) = φ(t) (1 − t R(t)) with t = −z and R Mills' ratio.
         let t = -z
-        let oneMinusTR: Double
+        let ratio: Double, oneMinusTR: Double
         if t < 25 {
-            let r = 0.5 * erfc(t / 2.0.squareRoot()) / Foundation.exp(-0.5 * t * t - Normal.logSqrt2Pi)
-            oneMinusTR = 1 - t * r
+            ratio = 0.5 * erfc(t / 2.0.squareRoot()) / Foundation.exp(-0.5 * t * t - Normal.logSqrt2Pi)
+            oneMinusTR = 1 - t * ratio
         } else {
-            // The asymptotic series 1 − tR(t) = 1/t² − 3/t⁴ + 15/t⁶ − 105/t⁸ + …
+            // The asymptotic series R(t) = (1/t)(1 − 1/t² + 3/t⁴ − 15/t⁶ + …), so that
+            // 1 − tR(t) = 1/t² − 3/t⁴ + 15/t⁶ − 105/t⁸ + …
             let u = 1 / (t * t)
+            ratio = (1 - u * (1 - 3 * u * (1 - 5 * u))) / t
             oneMinusTR = u * (1 - 3 * u * (1 - 5 * u * (1 - 7 * u)))
         }
-        return logPhi + Foundation.log(max(oneMinusTR, .leastNormalMagnitude))
+        let kept = max(oneMinusTR, .leastNormalMagnitude)
+        return (logPhi + Foundation.log(kept), ratio / kept)
+    }
+}
+
+/// Fitted kernel hyperparameters waiting, per trial, to be recorded as its start attributes.
+final class PendingFits: @unchecked Sendable {
+    private let lock = NSLock()
+    private var fits: [[Int]: [Double]] = [:]
+
+    func record(_ parameters: [Double], for trial: FrozenTrial) {
+        lock.withLock { fits[[trial.id, trial.number]] = parameters }
+    }
+
+    func take(_ trial: FrozenTrial) -> [Double]? {
+        lock.withLock { fits.removeValue(forKey: [trial.id, trial.number]) }
     }
 }

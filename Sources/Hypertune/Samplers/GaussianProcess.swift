@@ -6,20 +6,34 @@ import Foundation
 ///
 ///     k(a, b) = s (1 + √5 r + 5r²/3) exp(−√5 r),   r² = Σᵢ ((aᵢ − bᵢ) / ℓᵢ)²,   K = k(X, X) + σₙ² I.
 ///
-/// Targets are standardised. The hyperparameters (log ℓ, log s, log σₙ²) maximise the log
+/// Targets are standardised. The hyperparameters θ = (log ℓ, log s, log σₙ²) maximise the log
 /// marginal likelihood plus log-normal priors (which keep them sensible with few points), by
-/// L-BFGS from a few starting points within bounds; the likelihood's gradient is analytic,
-/// `½ tr((ααᵀ − K⁻¹) ∂K/∂θ)` with `α = K⁻¹y`. Factorisations are LAPACK Cholesky, with jitter
-/// added when one fails.
-/// - Complexity: fitting O(iterations · (n³ + n² d)); a prediction O(n d + n²).
-struct GaussianProcess {
-    let inputs: [[Double]], n: Int, d: Int
+/// L-BFGS within bounds, from a warm start (the previous fit) or from the default and a few random
+/// starts. The likelihood's gradient is analytic, `½ tr((ααᵀ − K⁻¹) ∂K/∂θ)` with `α = K⁻¹y`, and
+/// `K⁻¹` comes from the Cholesky factor (LAPACK `dpotrf`, `dpotri`), with jitter added when the
+/// factorisation fails. Predictions are batched: one kernel matrix against the candidates, one
+/// triangular solve with many right-hand sides.
+///
+/// The workspace is reused between evaluations, so an instance is not safe to share between
+/// threads.
+/// - Complexity: one likelihood evaluation O(n³ + n² d) with no allocation; a batch of m
+///   predictions O(m n (n + d)); one prediction with its gradient O(n² + n d).
+final class GaussianProcess {
+    let n: Int, d: Int
+    /// The inputs, row-major n × d.
+    let inputs: [Double]
     /// Standardised targets and the standardisation.
     let targets: [Double], targetMean: Double, targetScale: Double
     /// log ℓ (d of them), log s, log σₙ².
     private(set) var parameters: [Double]
-    /// The Cholesky factor of K and α = K⁻¹ y.
+    /// After ``fit(restarts:warmStart:generator:)``: the Cholesky factor of K (row-major lower
+    /// triangle), α = K⁻¹ y, and the length scales and signal variance as numbers.
     private(set) var factor: [Double] = [], alpha: [Double] = []
+    private var scales: [Double] = [], signal = 1.0, fittedScaled: [Double] = []
+    /// Workspace: K, then its factor; K⁻¹; √5 r and exp(−√5 r) for every pair below
+    /// the diagonal; the inputs divided by the length scales, column-major (d × n, so that loops
+    /// over the inputs vectorise).
+    private var matrix: [Double], inverse: [Double], roots: [Double], decays: [Double], scaled: [Double]
 
     /// Bounds of the log hyperparameters: length scales in [0.01, 100] (scikit-optimize's), signal
     /// variance in [0.05, 20], noise variance in [1e-8, 0.5] of the standardised targets.
@@ -33,188 +47,349 @@ struct GaussianProcess {
         [(Double, Double)](repeating: (Foundation.log(0.5), 1.5), count: d) + [(0, 1.5), (Foundation.log(1e-6), 3)]
     }
 
-    init(inputs: [[Double]], targets y: [Double]) {
-        precondition(!inputs.isEmpty && inputs.count == y.count, "GaussianProcess: one target per input")
-        self.inputs = inputs
-        n = inputs.count
-        d = inputs[0].count
+    /// The default start of the fit.
+    static func defaultParameters(_ d: Int) -> [Double] {
+        [Double](repeating: Foundation.log(0.5), count: d) + [0, Foundation.log(1e-6)]
+    }
+
+    init(inputs rows: [[Double]], targets y: [Double]) {
+        precondition(!rows.isEmpty && rows.count == y.count, "GaussianProcess: one target per input")
+        n = rows.count
+        d = rows[0].count
+        precondition(rows.allSatisfy { $0.count == rows[0].count }, "GaussianProcess: inputs of one dimension")
+        inputs = rows.flatMap { $0 }
         let mean = y.reduce(0, +) / Double(n)
         let sd = (y.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(n - 1, 1))).squareRoot()
         let scale = sd > 0 && sd.isFinite ? sd : 1
         targetMean = mean
         targetScale = scale
         targets = y.map { ($0 - mean) / scale }
-        parameters = [Double](repeating: Foundation.log(0.5), count: d) + [0, Foundation.log(1e-6)]
+        parameters = Self.defaultParameters(d)
+        matrix = [Double](repeating: 0, count: n * n)
+        inverse = [Double](repeating: 0, count: n * n)
+        roots = [Double](repeating: 0, count: n * n)
+        decays = [Double](repeating: 0, count: n * n)
+        scaled = [Double](repeating: 0, count: n * d)
     }
 
-    // MARK: Kernel
+    // MARK: Likelihood
 
-    @inline(__always)
-    private static func matern(_ r: Double, signal: Double) -> Double {
-        let t = 5.0.squareRoot() * r
-        return signal * (1 + t + t * t / 3) * Foundation.exp(-t)
-    }
-
-    /// k(a, b) under `parameters`.
-    func kernel(_ a: [Double], _ b: [Double], _ p: [Double]) -> Double {
-        var r2 = 0.0
-        for i in 0..<d {
-            let u = (a[i] - b[i]) / Foundation.exp(p[i])
-            r2 += u * u
+    /// Factorises K under `p` into `matrix` (lower triangle), adding growing jitter to the
+    /// diagonal until it factors; fills `scaled`, `roots` and `decays` on the way.
+    private func factorise(_ p: [Double]) {
+        factorised = nil
+        let signal = Foundation.exp(p[d]), noise = Foundation.exp(p[d + 1])
+        let n = n, d = d
+        for c in 0..<d {
+            let inverse = 1 / Foundation.exp(p[c])
+            for i in 0..<n { scaled[c * n + i] = inputs[i * d + c] * inverse }
         }
-        return Self.matern(r2.squareRoot(), signal: Foundation.exp(p[d]))
-    }
-
-    /// K (with noise) under `p`, row-major.
-    private func covariance(_ p: [Double], jitter: Double = 0) -> [Double] {
-        var k = [Double](repeating: 0, count: n * n)
-        let noise = Foundation.exp(p[d + 1]) + jitter
-        for i in 0..<n {
-            for j in i..<n {
-                let v = kernel(inputs[i], inputs[j], p) + (i == j ? noise : 0)
-                k[i * n + j] = v
-                k[j * n + i] = v
+        scaled.withUnsafeBufferPointer { x in
+            roots.withUnsafeMutableBufferPointer { t in
+                decays.withUnsafeMutableBufferPointer { e in
+                    for i in 1..<max(n, 1) {
+                        let row = t.baseAddress! + i * n, exps = e.baseAddress! + i * n
+                        Self.squaredDistances(x.baseAddress!, n: n, d: d, to: { x[$0 * n + i] }, count: i, into: row)
+                        for j in 0..<i {
+                            row[j] = (5 * row[j]).squareRoot()
+                            exps[j] = -row[j]
+                        }
+                        Double.vectorExp(count: i, exps, exps)
+                    }
+                }
             }
         }
-        return k
-    }
-
-    /// The Cholesky factor of K under `p`, with growing jitter until it factors.
-    private func factorised(_ p: [Double]) -> [Double] {
         var jitter = 0.0
         while true {
-            if let l = Cholesky.factor(covariance(p, jitter: jitter), n: n) { return l }
+            let factored = matrix.withUnsafeMutableBufferPointer { m -> Bool in
+                for i in 0..<n {
+                    for j in 0..<i {
+                        let t = roots[i * n + j]
+                        m[i * n + j] = signal * (1 + t + t * t / 3) * decays[i * n + j]
+                    }
+                    m[i * n + i] = signal + noise + jitter
+                }
+                return Cholesky.factorInPlace(m.baseAddress!, n: n)
+            }
+            if factored { return }
             jitter = jitter == 0 ? 1e-8 : jitter * 10
             precondition(jitter < 10, "GaussianProcess: the covariance cannot be factorised")
         }
     }
 
-    // MARK: Likelihood
-
     /// The log marginal likelihood plus the log priors, and its gradient, at `p`.
-    func objective(_ p: [Double]) -> (value: Double, gradient: [Double]) {
-        let l = factorised(p)
-        let a = Cholesky.solve(l, n: n, targets)
+
+    /// The point `matrix` holds the factor of (and `scaled` the inputs for), and α there.
+    private var factorised: (point: [Double], alpha: [Double])?
+
+    /// The log marginal likelihood plus the log priors at `p`. Leaves K's factor at `p` in the
+    /// workspace for ``logLikelihoodGradient(_:)``.
+    /// - Complexity: O(n³/3 + n² d).
+    func logLikelihood(_ p: [Double]) -> Double {
+        factorise(p)
+        let n = n
+        var a = targets
+        matrix.withUnsafeBufferPointer { l in a.withUnsafeMutableBufferPointer { Cholesky.solveInPlace(l.baseAddress!, n: n, $0.baseAddress!) } }
         var value = -0.5 * zip(targets, a).reduce(0) { $0 + $1.0 * $1.1 } - Double(n) * 0.5 * Foundation.log(2 * Double.pi)
-        for i in 0..<n { value -= Foundation.log(l[i * n + i]) }
-        // W = ααᵀ − K⁻¹.
-        var w = [Double](repeating: 0, count: n * n)
-        for j in 0..<n {
-            var e = [Double](repeating: 0, count: n)
-            e[j] = 1
-            let column = Cholesky.solve(l, n: n, e)
-            for i in 0..<n { w[i * n + j] = a[i] * a[j] - column[i] }
-        }
-        var gradient = [Double](repeating: 0, count: d + 2)
-        let signal = Foundation.exp(p[d]), noise = Foundation.exp(p[d + 1])
-        let scales2 = (0..<d).map { Foundation.exp(2 * p[$0]) }
-        for i in 0..<n {
-            gradient[d + 1] += 0.5 * w[i * n + i] * noise
-            for j in 0..<n {
-                var r2 = 0.0
-                for c in 0..<d {
-                    let u = inputs[i][c] - inputs[j][c]
-                    r2 += u * u / scales2[c]
-                }
-                let t = (5 * r2).squareRoot(), e = Foundation.exp(-t)
-                let k = signal * (1 + t + t * t / 3) * e
-                gradient[d] += 0.5 * w[i * n + j] * k
-                // ∂k/∂log ℓ_c = s (5/3)(1 + √5 r) e^(−√5 r) (a_c − b_c)² / ℓ_c².
-                let common = signal * (5.0 / 3) * (1 + t) * e
-                for c in 0..<d {
-                    let u = inputs[i][c] - inputs[j][c]
-                    gradient[c] += 0.5 * w[i * n + j] * common * u * u / scales2[c]
-                }
-            }
-        }
+        for i in 0..<n { value -= Foundation.log(matrix[i * n + i]) }
         for (i, prior) in Self.prior(d).enumerated() {
             let z = (p[i] - prior.mean) / prior.sd
             value -= 0.5 * z * z
-            gradient[i] -= z / prior.sd
         }
-        return (value, gradient)
+        factorised = (p, a)
+        return value
     }
 
-    /// Fits the hyperparameters: L-BFGS on the negative objective from the default start and
-    /// from `restarts` random starts within the bounds; the best optimum wins.
-    mutating func fit(restarts: Int, generator g: inout SeededGenerator) {
+    /// The gradient of ``logLikelihood(_:)`` at `p`; cheapest right after it was evaluated at `p`.
+    /// - Complexity: O(2n³/3 + n² d).
+    func logLikelihoodGradient(_ p: [Double]) -> [Double] {
+        if factorised?.point != p { _ = logLikelihood(p) }
+        let a = factorised!.alpha
+        let n = n, d = d
+        let signal = Foundation.exp(p[d]), noise = Foundation.exp(p[d + 1])
+        // The inverse goes to its own buffer, so that the factor stays for the fit's end.
+        inverse.withUnsafeMutableBufferPointer { k in
+            matrix.withUnsafeBufferPointer { k.baseAddress!.update(from: $0.baseAddress!, count: n * n) }
+            Cholesky.invertInPlace(k.baseAddress!, n: n)
+        }
+        // ½ Σᵢⱼ Wᵢⱼ ∂Kᵢⱼ/∂θ with W = ααᵀ − K⁻¹: the diagonal once, each pair below it twice.
+        var gradient = [Double](repeating: 0, count: d + 2)
+        var weights = [Double](repeating: 0, count: n)
+        inverse.withUnsafeBufferPointer { inverse in
+            scaled.withUnsafeBufferPointer { x in
+                gradient.withUnsafeMutableBufferPointer { g in
+                    for i in 0..<n {
+                        let wii = a[i] * a[i] - inverse[i * n + i]
+                        g[d] += 0.5 * wii * signal
+                        g[d + 1] += 0.5 * wii * noise
+                        // Row i below the diagonal, vectorised over j: the signal's term, then
+                        // ∂k/∂log ℓ_c = s (5/3)(1 + √5 r) e^(−√5 r) ((a_c − b_c) / ℓ_c)² per c.
+                        var signalTerm = 0.0
+                        for j in 0..<i {
+                            let w = a[i] * a[j] - inverse[i * n + j]
+                            let t = roots[i * n + j], e = decays[i * n + j]
+                            signalTerm += w * (1 + t + t * t / 3) * e
+                            weights[j] = w * (1 + t) * e
+                        }
+                        g[d] += signal * signalTerm
+                        weights.withUnsafeBufferPointer { w in
+                            for c in 0..<d {
+                                g[c] += signal * (5.0 / 3) * Self.weightedSquares(w.baseAddress!, x.baseAddress! + c * n, around: x[c * n + i], count: i)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (i, prior) in Self.prior(d).enumerated() { gradient[i] -= (p[i] - prior.mean) / (prior.sd * prior.sd) }
+        return gradient
+    }
+
+    /// ``logLikelihood(_:)`` and its gradient at `p`.
+    func objective(_ p: [Double]) -> (value: Double, gradient: [Double]) {
+        let value = logLikelihood(p)
+        return (value, logLikelihoodGradient(p))
+    }
+
+    /// Fits the hyperparameters by L-BFGS on the objective (to a projected gradient below
+    /// `tolerance`): from `warmStart` alone when given (a previous fit, which one more point
+    /// moves little), otherwise from the default start and `restarts` random starts within the
+    /// bounds. The best optimum wins.
+    func fit(restarts: Int, warmStart: [Double]? = nil, tolerance: Double = 1e-2, gainTolerance: Double = 1e-3, generator g: inout SeededGenerator) {
         let bounds = Self.bounds(d)
-        var starts = [parameters]
-        for _ in 0..<restarts { starts.append(bounds.map { $0.0 + (g.nextUnit() as Double) * ($0.1 - $0.0) }) }
-        var best = parameters, bestValue = -Double.infinity
+        var starts: [[Double]]
+        if let warmStart, warmStart.count == d + 2, warmStart.allSatisfy(\.isFinite) {
+            starts = [warmStart]
+        } else {
+            starts = [Self.defaultParameters(d)]
+            for _ in 0..<restarts { starts.append(bounds.map { $0.0 + (g.nextUnit() as Double) * ($0.1 - $0.0) }) }
+        }
+        var best = starts[0], bestValue = -Double.infinity
         for start in starts {
-            let (p, value) = LBFGS.maximise(start, bounds: bounds, iterations: 50) { objective($0) }
+            let (p, value) = LBFGS.maximise(start, bounds: bounds, iterations: 50, tolerance: tolerance, gainTolerance: gainTolerance,
+                                            value: logLikelihood, gradient: logLikelihoodGradient)
             if value > bestValue { (best, bestValue) = (p, value) }
         }
         parameters = best
-        factor = factorised(best)
-        alpha = Cholesky.solve(factor, n: n, targets)
+        // The optimum is usually the last point evaluated, whose factor is still in `matrix`.
+        if factorised?.point != best { _ = logLikelihood(best) }
+        (factor, alpha, fittedScaled) = (matrix, factorised!.alpha, scaled)
+        scales = (0..<d).map { Foundation.exp(best[$0]) }
+        signal = Foundation.exp(best[d])
+    }
+
+    // MARK: Prediction
+
+    /// The posterior means and standard deviations at the `m` points of the row-major `m × d`
+    /// matrix `points`, in the targets' units.
+    /// - Complexity: O(m n (n + d)).
+    func predict(points: [Double], count m: Int) -> (means: [Double], sds: [Double]) {
+        precondition(!factor.isEmpty, "GaussianProcess: fit before predicting")
+        precondition(points.count == m * d, "GaussianProcess.predict: \(points.count) entries for \(m) points")
+        let n = n, d = d
+        var means = [Double](repeating: 0, count: m)
+        var sds = [Double](repeating: 0, count: m)
+        // Blocks of candidates: the kernel rows of a block stay in cache through the solve.
+        let block = 64
+        var cross = [Double](repeating: 0, count: block * n), decays = [Double](repeating: 0, count: n)
+        let inverseScales = scales.map { 1 / $0 }
+        alpha.withUnsafeBufferPointer { alphaBuffer in
+        let alphaPointer = alphaBuffer.baseAddress!
+        fittedScaled.withUnsafeBufferPointer { x in
+            cross.withUnsafeMutableBufferPointer { k in
+                for first in stride(from: 0, to: m, by: block) {
+                    let rows = min(block, m - first)
+                    for r in 0..<rows {
+                        let row = k.baseAddress! + r * n, point = first + r
+                        Self.squaredDistances(x.baseAddress!, n: n, d: d, to: { points[point * d + $0] * inverseScales[$0] }, count: n, into: row)
+                        for i in 0..<n { row[i] = -(5 * row[i]).squareRoot() }
+                        Double.vectorExp(count: n, row, &decays)
+                        for i in 0..<n {
+                            let t = row[i]
+                            row[i] = signal * (1 - t + t * t / 3) * decays[i]
+                        }
+                        means[point] = targetMean + targetScale * Self.dot(row, alphaPointer, n)
+                    }
+                    factor.withUnsafeBufferPointer { Cholesky.solveLowerRows($0.baseAddress!, n: n, k.baseAddress!, count: rows) }
+                    for r in 0..<rows {
+                        let row = k.baseAddress! + r * n
+                        sds[first + r] = targetScale * max(signal - Self.dot(row, row, n), Self.varianceFloor).squareRoot()
+                    }
+                }
+            }
+        }
+        }
+        return (means, sds)
+    }
+
+    /// `Σⱼ wⱼ (xⱼ − centre)²` over `count` entries, vectorised as ``dot(_:_:_:)``.
+    @inline(__always)
+    static func weightedSquares(_ w: UnsafePointer<Double>, _ x: UnsafePointer<Double>, around centre: Double, count: Int) -> Double {
+        var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
+        let rw = UnsafeRawPointer(w), rx = UnsafeRawPointer(x), c = SIMD4<Double>(repeating: centre)
+        var j = 0
+        while j + 8 <= count {
+            let u0 = rx.loadUnaligned(fromByteOffset: 8 * j, as: SIMD4<Double>.self) - c
+            let u1 = rx.loadUnaligned(fromByteOffset: 8 * (j + 4), as: SIMD4<Double>.self) - c
+            s0 += rw.loadUnaligned(fromByteOffset: 8 * j, as: SIMD4<Double>.self) * u0 * u0
+            s1 += rw.loadUnaligned(fromByteOffset: 8 * (j + 4), as: SIMD4<Double>.self) * u1 * u1
+            j += 8
+        }
+        var sum = (s0 + s1).sum()
+        while j < count {
+            let u = x[j] - centre
+            sum += w[j] * u * u
+            j += 1
+        }
+        return sum
+    }
+
+    /// `Σᵢ aᵢ bᵢ` over `n` entries, in four-lane vectors with four accumulators (a plain loop
+    /// cannot be vectorised: reassociating the sum changes its rounding).
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+        var s0 = SIMD4<Double>(), s1 = SIMD4<Double>(), s2 = SIMD4<Double>(), s3 = SIMD4<Double>()
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        var i = 0
+        while i + 16 <= n {
+            s0 += ra.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self) * rb.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self)
+            s1 += ra.loadUnaligned(fromByteOffset: 8 * (i + 4), as: SIMD4<Double>.self) * rb.loadUnaligned(fromByteOffset: 8 * (i + 4), as: SIMD4<Double>.self)
+            s2 += ra.loadUnaligned(fromByteOffset: 8 * (i + 8), as: SIMD4<Double>.self) * rb.loadUnaligned(fromByteOffset: 8 * (i + 8), as: SIMD4<Double>.self)
+            s3 += ra.loadUnaligned(fromByteOffset: 8 * (i + 12), as: SIMD4<Double>.self) * rb.loadUnaligned(fromByteOffset: 8 * (i + 12), as: SIMD4<Double>.self)
+            i += 16
+        }
+        var sum = ((s0 + s1) + (s2 + s3)).sum()
+        while i < n {
+            sum += a[i] * b[i]
+            i += 1
+        }
+        return sum
+    }
+
+    /// The squared distances between the point with coordinates `q(c)` and the first `count`
+    /// columns of the column-major `d × n` matrix `x`, into `out` (vectorised over the columns).
+    @inline(__always)
+    private static func squaredDistances(_ x: UnsafePointer<Double>, n: Int, d: Int, to q: (Int) -> Double, count: Int, into out: UnsafeMutablePointer<Double>) {
+        out.update(repeating: 0, count: count)
+        for c in 0..<d {
+            let qc = q(c), column = x + c * n
+            for j in 0..<count {
+                let u = qc - column[j]
+                out[j] += u * u
+            }
+        }
     }
 
     /// The posterior mean and standard deviation at `x`, in the targets' units.
     func predict(_ x: [Double]) -> (mean: Double, sd: Double) {
-        precondition(!factor.isEmpty, "GaussianProcess: fit before predicting")
-        let k = inputs.map { kernel(x, $0, parameters) }
-        let mean = zip(k, alpha).reduce(0) { $0 + $1.0 * $1.1 }
-        let v = Cholesky.solveLower(factor, n: n, k)
-        let variance = max(Foundation.exp(parameters[d]) - v.reduce(0) { $0 + $1 * $1 }, 1e-12)
-        return (targetMean + targetScale * mean, targetScale * variance.squareRoot())
+        let (means, sds) = predict(points: x, count: 1)
+        return (means[0], sds[0])
     }
-}
 
-/// Limited-memory BFGS (Nocedal 1980) with a backtracking line search, for small smooth problems
-/// within box bounds (the iterates are clipped to them).
-enum LBFGS {
-    /// A local maximum of `f` from `start`, and its value.
-    static func maximise(_ start: [Double], bounds: [(Double, Double)], iterations: Int, memory: Int = 6,
-                         _ f: ([Double]) -> (value: Double, gradient: [Double])) -> (point: [Double], value: Double) {
-        func clip(_ x: [Double]) -> [Double] { zip(x, bounds).map { min(max($0, $1.0), $1.1) } }
-        var x = clip(start)
-        var (value, gradient) = f(x)
-        var history: [(s: [Double], y: [Double], rho: Double)] = []
-        for _ in 0..<iterations {
-            // The ascent direction: the two-loop recursion on −f.
-            var q = gradient.map { -$0 }
-            var alphas: [Double] = []
-            for h in history.reversed() {
-                let a = h.rho * zip(h.s, q).reduce(0) { $0 + $1.0 * $1.1 }
-                alphas.append(a)
-                q = zip(q, h.y).map { $0 - a * $1 }
-            }
-            if let last = history.last {
-                let gamma = zip(last.s, last.y).reduce(0) { $0 + $1.0 * $1.1 } / zip(last.y, last.y).reduce(0) { $0 + $1.0 * $1.1 }
-                q = q.map { $0 * gamma }
-            }
-            for (h, a) in zip(history, alphas.reversed()) {
-                let b = h.rho * zip(h.y, q).reduce(0) { $0 + $1.0 * $1.1 }
-                q = zip(q, h.s).map { $0 + (a - b) * $1 }
-            }
-            var direction = q.map { -$0 }
-            if zip(direction, gradient).reduce(0, { $0 + $1.0 * $1.1 }) <= 0 {
-                direction = gradient  // not an ascent direction: steepest ascent
-                history.removeAll()
-            }
-            var step = history.isEmpty ? 1 / max(1, direction.reduce(0) { $0 + $1 * $1 }.squareRoot()) : 1
-            var accepted = false
-            for _ in 0..<30 {
-                let candidate = clip(zip(x, direction).map { $0 + step * $1 })
-                let next = f(candidate)
-                let gain = zip(zip(candidate, x).map { $0 - $1 }, gradient).reduce(0) { $0 + $1.0 * $1.1 }
-                if next.value.isFinite && next.value >= value + 1e-4 * gain {
-                    let s = zip(candidate, x).map { $0 - $1 }, y = zip(gradient, next.gradient).map { $0 - $1 }
-                    let sy = zip(s, y).reduce(0) { $0 + $1.0 * $1.1 }
-                    if sy > 1e-12 {
-                        history.append((s, y, 1 / sy))
-                        if history.count > memory { history.removeFirst() }
-                    }
-                    (x, value, gradient) = (candidate, next.value, next.gradient)
-                    accepted = true
-                    break
-                }
-                step *= 0.5
-            }
-            if !accepted { break }
-        }
-        return (x, value)
+    /// The posterior at one point (targets' units), with what its gradient needs: the kernel's
+    /// radial slopes and `L⁻¹k`.
+    struct PointPosterior {
+        let x: [Double]
+        let mean: Double, sd: Double
+        fileprivate let slopes: [Double], halfSolved: [Double], floored: Bool
     }
+
+    /// The posterior at `x`.
+    /// - Complexity: O(n d + n²).
+    func posterior(at x: [Double]) -> PointPosterior {
+        precondition(!factor.isEmpty, "GaussianProcess: fit before predicting")
+        let n = n, d = d
+        var k = [Double](repeating: 0, count: n), slopes = [Double](repeating: 0, count: n), decays = [Double](repeating: 0, count: n)
+        fittedScaled.withUnsafeBufferPointer { s in
+            k.withUnsafeMutableBufferPointer { row in
+                Self.squaredDistances(s.baseAddress!, n: n, d: d, to: { x[$0] / scales[$0] }, count: n, into: row.baseAddress!)
+                for i in 0..<n { row[i] = -(5 * row[i]).squareRoot() }
+            }
+        }
+        Double.vectorExp(count: n, k, &decays)
+        var mean = 0.0
+        for i in 0..<n {
+            let t = -k[i], e = decays[i]
+            k[i] = signal * (1 + t + t * t / 3) * e
+            slopes[i] = -signal * (5.0 / 3) * (1 + t) * e
+            mean += k[i] * alpha[i]
+        }
+        factor.withUnsafeBufferPointer { l in
+            k.withUnsafeMutableBufferPointer { Cholesky.forwardInPlace(l.baseAddress!, n: n, $0.baseAddress!) }
+        }
+        let variance = signal - k.reduce(0) { $0 + $1 * $1 }
+        return PointPosterior(x: x, mean: targetMean + targetScale * mean, sd: targetScale * max(variance, Self.varianceFloor).squareRoot(),
+                              slopes: slopes, halfSolved: k, floored: variance <= Self.varianceFloor)
+    }
+
+    /// The gradients of a posterior's mean and standard deviation with respect to its point:
+    /// with `kᵢ = k(x, Xᵢ)`, `∇μ = Σᵢ αᵢ ∇kᵢ` and `∇σ² = −2 Σᵢ (K⁻¹k)ᵢ ∇kᵢ`, where
+    /// `∇kᵢ = −s (5/3)(1 + √5 r) e^(−√5 r) (x − Xᵢ) / ℓ²`. Where the variance sits at its floor
+    /// the standard deviation's gradient is 0.
+    /// - Complexity: O(n² + n d).
+    func gradient(_ p: PointPosterior) -> (mean: [Double], sd: [Double]) {
+        let n = n, d = d
+        var v = p.halfSolved
+        factor.withUnsafeBufferPointer { l in
+            v.withUnsafeMutableBufferPointer { Cholesky.backwardInPlace(l.baseAddress!, n: n, $0.baseAddress!) }
+        }
+        var meanGradient = [Double](repeating: 0, count: d), varianceGradient = [Double](repeating: 0, count: d)
+        for c in 0..<d {
+            let inverse = 1 / (scales[c] * scales[c]), xc = p.x[c]
+            var dm = 0.0, dv = 0.0
+            for i in 0..<n {
+                // ∂kᵢ/∂x_c = slopeᵢ (x_c − X_ic) / ℓ_c².
+                let dk = p.slopes[i] * (xc - inputs[i * d + c]) * inverse
+                dm += alpha[i] * dk
+                dv -= 2 * v[i] * dk
+            }
+            meanGradient[c] = targetScale * dm
+            varianceGradient[c] = dv
+        }
+        let sd = p.sd / targetScale
+        return (meanGradient, p.floored ? [Double](repeating: 0, count: d) : varianceGradient.map { $0 / (2 * sd) * targetScale })
+    }
+
+    /// The smallest posterior variance (of the standardised targets) a prediction reports.
+    static let varianceFloor = 1e-12
 }

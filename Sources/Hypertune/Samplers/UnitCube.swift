@@ -11,7 +11,13 @@ struct UnitCube {
     init(_ parameters: [(name: String, distribution: Distribution)]) {
         self.parameters = parameters
         bounds = parameters.map { ParzenEstimator.transformedBounds($0.distribution) }.map { ($0.0, $0.1, $0.2) }
-        signature = parameters.map { "\($0.name)=\($0.distribution)" }.joined(separator: ";")
+        signature = Self.signature(parameters)
+    }
+
+    /// A space's names and distributions as one string: samplers that record state with their
+    /// trials keep the space it belongs to beside it.
+    static func signature(_ parameters: [(name: String, distribution: Distribution)]) -> String {
+        parameters.map { "\($0.name)=\($0.distribution)" }.joined(separator: ";")
     }
 
     var count: Int { parameters.count }

@@ -13,11 +13,14 @@ struct OverheadBench: AsyncParsableCommand {
     @Option(help: "Write the results as JSON to this file ('-' for standard output).")
     var json: String = "-"
 
-    @Option(help: "Samplers, comma-separated: tpe, tpe-univariate, random.")
+    @Option(help: "Samplers, comma-separated: tpe, tpe-univariate, random, gp.")
     var samplers: String = "tpe,tpe-univariate,random"
 
     @Option(help: "Trials per study.")
     var trials: Int = 2000
+
+    @Option(help: "Trials per GP study (the peer script runs 300).")
+    var gpTrials: Int = 300
 
     @Option(help: "The peer's results (overhead_bench.py's overhead.json) to compare with.")
     var peer: String?
@@ -27,6 +30,7 @@ struct OverheadBench: AsyncParsableCommand {
 
     func validate() throws {
         guard trials >= 100 else { throw ValidationError("--trials must be at least 100, got \(trials)") }
+        guard gpTrials >= 50 else { throw ValidationError("--gp-trials must be at least 50, got \(gpTrials)") }
         if let tpeCandidates, tpeCandidates < 1 { throw ValidationError("--tpe-candidates must be positive, got \(tpeCandidates)") }
         for name in samplers.split(separator: ",") where SamplersBench.makeSampler(String(name), seed: 0) == nil {
             throw ValidationError("unknown sampler '\(name)'")
@@ -46,12 +50,15 @@ struct OverheadBench: AsyncParsableCommand {
         var function = "hartmann6"
         var seed = 0
         var n_trials: Int
+        var gp_trials: Int?
         var rows: [Row]
     }
 
-    /// 1-based inclusive windows, as the peer script reports them.
-    var windows: [(Int, Int)] {
-        [(1, 100), (900, 1000), (1900, 2000)].filter { $0.1 <= trials }
+    /// The trials of a sampler's study and its 1-based inclusive windows, as the peer script
+    /// reports them (GP studies are shorter: each proposal costs more).
+    func windows(_ sampler: String) -> (trials: Int, windows: [(Int, Int)]) {
+        if sampler == "gp" { return (gpTrials, [(1, 50), (250, 300)].filter { $0.1 <= gpTrials }) }
+        return (trials, [(1, 100), (900, 1000), (1900, 2000)].filter { $0.1 <= trials })
     }
 
     func run() async throws {
@@ -60,6 +67,7 @@ struct OverheadBench: AsyncParsableCommand {
         for name in samplers.split(separator: ",").map(String.init) {
             let study = try await Study.create(name: "overhead-\(name)", sampler: SamplersBench.makeSampler(name, seed: 0, tpeCandidates: tpeCandidates)!)
             let clock = ContinuousClock()
+            let (trials, windows) = windows(name)
             var times: [Double] = []
             times.reserveCapacity(trials)
             for _ in 0..<trials {
@@ -80,7 +88,7 @@ struct OverheadBench: AsyncParsableCommand {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(Output(n_trials: trials, rows: rows))
+        let data = try encoder.encode(Output(n_trials: trials, gp_trials: samplers.split(separator: ",").contains("gp") ? gpTrials : nil, rows: rows))
         if json == "-" { print(String(decoding: data, as: UTF8.self)) } else { try data.write(to: URL(fileURLWithPath: json)) }
         if let peer { try compare(rows, peerPath: peer) }
     }
@@ -94,8 +102,9 @@ struct OverheadBench: AsyncParsableCommand {
         var err = FileHandle.standardError
         for (peerName, result) in results.sorted(by: { $0.key < $1.key }) {
             guard let windows = result["per_trial"] as? [String: [String: Any]] else { continue }
-            // Like with like: TPE beside the peers' TPE, random beside their random search.
-            let family = peerName.contains("tpe") ? "tpe" : peerName.contains("random") ? "random" : peerName
+            // Like with like: TPE beside the peers' TPE, random beside their random search, GP
+            // beside their GP.
+            guard let family = ["tpe", "random", "gp"].first(where: { peerName.contains($0) }) else { continue }
             for row in rows where row.sampler.contains(family) {
                 guard let w = windows[row.window], let peerMedian = w["median_ms"] as? Double else { continue }
                 print(String(format: "%@ %@ vs %@: %.4f ms vs %.3f ms (%.0f× faster)", row.window, row.sampler, peerName,
