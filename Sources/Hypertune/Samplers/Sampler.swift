@@ -58,11 +58,16 @@ public protocol Sampler: Sendable {
     /// How many sampled trials the sampler has to propose (a grid's size): ``Study/optimize(trials:totalTrials:timeout:parallelism:stopOnError:reproducible:onTrialFinished:objective:)``
     /// stops after that many, besides enqueued ones. Nil when unbounded.
     var trialLimit: Int? { get }
+    /// Whether trial starts must not interleave in a ``Study``: the sampler decides from the
+    /// history what a trial is for (population-based training assigns it a member), so a start
+    /// must see every earlier start's attributes.
+    var serializesStarts: Bool { get }
 }
 
 extension Sampler {
     public func fixedParameters(history: StudyHistory, trial: FrozenTrial) -> [String: ParameterValue] { [:] }
     public var trialLimit: Int? { nil }
+    public var serializesStarts: Bool { false }
     public func startAttributes(history: StudyHistory, trial: FrozenTrial, space: [(name: String, distribution: Distribution)]) -> [String: JSONValue] { [:] }
     public func relativeSearchSpace(history: StudyHistory, trial: FrozenTrial) -> [(name: String, distribution: Distribution)] { [] }
     public func sampleRelative(history: StudyHistory, trial: FrozenTrial, space: [(name: String, distribution: Distribution)]) -> [String: Double] { [:] }

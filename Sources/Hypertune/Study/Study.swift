@@ -13,6 +13,8 @@ public final class Study: Sendable {
     public let pruner: any Pruner
     /// How this process names itself in trials it runs.
     public let worker: String
+    /// Serialises trial starts for samplers that need it (``Sampler/serializesStarts``).
+    let startLock = AsyncMutex()
 
     public var name: String { record.name }
     public var directions: [StudyDirection] { record.directions }
@@ -99,6 +101,22 @@ public final class Study: Sendable {
     /// stored one. Nil when a limit is reached.
     func start(limit: Int?, samplerLimit applySamplerLimit: Bool, fixing: [String: ParameterValue],
                historyFilter: ((StudyHistory) -> StudyHistory)?) async throws -> Trial? {
+        guard sampler.serializesStarts else {
+            return try await startUnserialised(limit: limit, samplerLimit: applySamplerLimit, fixing: fixing, historyFilter: historyFilter)
+        }
+        await startLock.lock()
+        do {
+            let trial = try await startUnserialised(limit: limit, samplerLimit: applySamplerLimit, fixing: fixing, historyFilter: historyFilter)
+            await startLock.unlock()
+            return trial
+        } catch {
+            await startLock.unlock()
+            throw error
+        }
+    }
+
+    private func startUnserialised(limit: Int?, samplerLimit applySamplerLimit: Bool, fixing: [String: ParameterValue],
+                                   historyFilter: ((StudyHistory) -> StudyHistory)?) async throws -> Trial? {
         var limit = limit
         if applySamplerLimit, let samplerLimit = sampler.trialLimit {
             let enqueued = try await trials().count { $0.isEnqueued }

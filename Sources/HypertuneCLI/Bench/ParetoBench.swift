@@ -67,7 +67,7 @@ struct ParetoBench: AsyncParsableCommand {
         var rows: [Row] = []
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        var out = json == "-" ? nil : FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: json, contents: nil); return json }())
+        var out = json == "-" ? nil : FileHandle(forWritingAtPath: { _ = FileManager.default.createFile(atPath: json, contents: nil); return json }())
         for function in MultiObjectiveFunction.suite {
             for name in samplers.split(separator: ",").map(String.init) {
                 for seed in 0..<seeds {
