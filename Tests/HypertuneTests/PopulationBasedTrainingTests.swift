@@ -213,6 +213,19 @@ struct PopulationBasedTrainingTests {
         try? FileManager.default.removeItem(at: root)
     }
 
+    @Test("concurrent asks are serialised: each gets its own member, even when the storage takes time to answer")
+    func concurrentAsks() async throws {
+        var configuration = PopulationBasedTraining.Configuration()
+        configuration.populationSize = 6
+        let pbt = PopulationBasedTraining(checkpoints: scratch("asks"), seed: 0, configuration: configuration)
+        let study = try await Study.create(name: "asks", storage: FlakyStorage(latency: .milliseconds(2)), direction: .maximize, sampler: pbt)
+        let members = try await withThrowingTaskGroup(of: JSONValue?.self) { group in
+            for _ in 0..<6 { group.addTask { try await study.ask().snapshot.systemAttributes[PopulationBasedTraining.memberKey] } }
+            return try await group.reduce(into: [JSONValue?]()) { $0.append($1) }
+        }
+        #expect(Set(members.compactMap { $0 }) == Set((0..<6).map { JSONValue.number(Double($0)) }), "\(members)")
+    }
+
     @Test("a checkpoint that was never saved is a clear error, not a crash")
     func missingCheckpoint() throws {
         let root = scratch("missing")

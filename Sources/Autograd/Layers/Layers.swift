@@ -163,7 +163,9 @@ public struct SGD<Scalar: TensorScalar>: Sendable {
     public var momentum: Scalar
     public var nesterov: Bool
     public var weightDecay: Scalar
-    @usableFromInline var velocities: [Tensor<Scalar>] = []
+    /// The momentum buffers, one per parameter (empty until the first step with momentum): part
+    /// of a training checkpoint.
+    public var velocities: [Tensor<Scalar>] = []
 
     @inlinable
     public init(learningRate: Scalar, momentum: Scalar = 0, nesterov: Bool = false, weightDecay: Scalar = 0) {

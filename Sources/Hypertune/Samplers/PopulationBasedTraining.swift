@@ -19,9 +19,11 @@ import Foundation
 /// A member's first round samples its hyperparameters with the `independent` sampler (random by
 /// default), as does any member whose rounds have all failed; enqueued trials (``Study/enqueue(_:userAttributes:)``)
 /// set chosen starting points instead, and come on top of the ``trialLimit`` of
-/// `populationSize × rounds` trials, which gives each member about `rounds` rounds; the study's trials record the lineage (`pbt:member`, `pbt:round`,
-/// `pbt:parent`, `pbt:donor`), so a resumed study — a new process with the same storage and
-/// checkpoint root — carries on where it stopped.
+/// `populationSize × rounds` trials, which gives each member about `rounds` rounds. The study's
+/// trials record the lineage: `pbt:member`, `pbt:round` (the rounds of training behind the
+/// trial's network, counting those it inherited by exploiting), `pbt:parent` and `pbt:donor`; so
+/// a resumed study — a new process with the same storage and checkpoint root — carries on where
+/// it stopped.
 ///
 /// Members are assigned to trials from the history, so starts must not interleave (the sampler's
 /// ``serializesStarts``); run at most `populationSize` trials at once — a trial started while
@@ -71,7 +73,9 @@ public struct PopulationBasedTraining: Sampler {
     public var trialLimit: Int? { configuration.populationSize * configuration.rounds }
     public var serializesStarts: Bool { true }
 
-    static let memberKey = "pbt:member", roundKey = "pbt:round", parentKey = "pbt:parent", donorKey = "pbt:donor"
+    /// The system attributes of a trial's lineage: its member, its round, the trial whose
+    /// checkpoint it continues and, after an exploit, the member it copied.
+    public static let memberKey = "pbt:member", roundKey = "pbt:round", parentKey = "pbt:parent", donorKey = "pbt:donor"
 
     // MARK: Sampler
 
@@ -235,3 +239,4 @@ public struct PopulationBasedTraining: Sampler {
         }
     }
 }
+

@@ -7,13 +7,24 @@ import RealModule
 /// `hypertune demo`: trains a small neural network on a synthetic three-arm spiral with gradients
 /// from the engine, printing the loss as it falls and the final accuracy. With `--study`, tunes
 /// the network's learning rate, momentum and width instead: a TPE study with median pruning on
-/// the validation loss.
+/// the validation loss. With `--pbt`, trains a population whose learning rate and momentum
+/// population-based training adapts between rounds, beside random search given the same
+/// training steps.
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a small MLP with the autodiff engine (or, with --study, tune it with TPE).")
 
     @Flag(help: "Tune learning rate, momentum and width with a TPE study (median pruning) instead of training once.")
     var study = false
+
+    @Flag(help: "Population-based training of learning rate and momentum, beside random search with the same training steps.")
+    var pbt = false
+
+    @Option(help: "Members of the population (with --pbt).")
+    var population: Int = 8
+
+    @Option(help: "Rounds each member trains, --steps in all (with --pbt).")
+    var rounds: Int = 10
 
     @Option(help: "Trials of the study (with --study).")
     var trials: Int = 30
@@ -44,6 +55,9 @@ struct Demo: AsyncParsableCommand {
             throw ValidationError("--learning-rate must be a positive number, got \(learningRate)")
         }
         guard trials > 0, parallelism > 0 else { throw ValidationError("--trials and --parallelism must be positive") }
+        guard !(study && pbt) else { throw ValidationError("--study and --pbt are two demos: choose one") }
+        guard population >= 2 else { throw ValidationError("--population must be at least 2, got \(population)") }
+        guard rounds >= 1, steps >= rounds else { throw ValidationError("--rounds must be between 1 and --steps (\(steps)), got \(rounds)") }
     }
 
     /// Three interleaved spiral arms with Gaussian noise: not linearly separable.
@@ -62,6 +76,7 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         if study { return try await runStudy() }
+        if pbt { return try await runPopulationBasedTraining() }
         var g = SeededGenerator(seed: seed)
         let (x, labels) = Self.spirals(perClass: pointsPerClass, generator: &g)
         var model = MLP<Float>(sizes: [2, hidden, hidden, 3], activation: .relu, generator: &g)
@@ -141,6 +156,81 @@ struct Demo: AsyncParsableCommand {
             print("best: trial \(best.number), validation loss \(String(format: "%.4f", best.value ?? .nan)), " +
                   best.parameters.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", "))
         }
+    }
+
+    /// A member's state between rounds: the network's parameters and the momentum buffers.
+    struct MemberState: Codable {
+        var shapes: [[Int]], parameters: [[Float]], velocities: [[Float]]
+    }
+
+    /// Population-based training on the spiral network: `population` members, each trained for
+    /// `rounds` rounds of `steps / rounds` steps; between rounds the worst quarter continues the
+    /// best quarter's networks with their learning rate and momentum perturbed. Beside it,
+    /// random search over the same space trains `population` networks for `steps` steps each —
+    /// the same number of training steps. Both report validation losses.
+    func runPopulationBasedTraining() async throws {
+        var g = SeededGenerator(seed: seed)
+        let (x, labels) = Self.spirals(perClass: pointsPerClass, generator: &g)
+        let (validation, validationLabels) = Self.spirals(perClass: pointsPerClass, generator: &g)
+        let (steps, rounds, hidden, seed) = (self.steps, self.rounds, self.hidden, self.seed)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("hypertune-demo-pbt-\(ProcessInfo.processInfo.processIdentifier)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var configuration = PopulationBasedTraining.Configuration()
+        configuration.populationSize = population
+        configuration.rounds = rounds
+        let pbt = PopulationBasedTraining(checkpoints: root, seed: seed, configuration: configuration)
+        /// Trains from `state` (or a fresh network seeded by `initSeed`) for `count` steps; the
+        /// validation loss and the state reached.
+        @Sendable func train(_ state: MemberState?, initSeed: UInt64, learningRate: Double, momentum: Double, count: Int) -> (Double, MemberState) {
+            var g = SeededGenerator(seed: initSeed)
+            var model = MLP<Float>(sizes: [2, hidden, hidden, 3], activation: .relu, generator: &g)
+            var optimizer = SGD<Float>(learningRate: Float(learningRate), momentum: Float(momentum))
+            if let state {
+                model.parameters = zip(state.shapes, state.parameters).map { Tensor(shape: Shape($0), scalars: $1) }
+                optimizer.velocities = state.velocities.isEmpty ? [] : zip(state.shapes, state.velocities).map { Tensor(shape: Shape($0), scalars: $1) }
+            }
+            for _ in 0..<count {
+                let (_, grads) = valueWithGradient(at: model.parameters) { ps in crossEntropy(logits: model.with(parameters: ps)(x), labels: labels) }
+                optimizer.update(&model.parameters, along: grads)
+            }
+            let loss = Double(crossEntropy(logits: model(validation), labels: validationLabels).scalar)
+            return (loss, MemberState(shapes: model.parameters.map(\.shape.dimensions), parameters: model.parameters.map(\.scalars), velocities: optimizer.velocities.map(\.scalars)))
+        }
+        let clock = ContinuousClock()
+        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+        print("Population-based training of an MLP on \(labels.count) spiral points: \(population) members × \(rounds) rounds of \(steps / rounds) steps")
+        print("trial  member  round  validation loss  learning rate  momentum  continues")
+        var start = clock.now
+        let study = try await Study.create(name: "spiral-pbt", direction: .minimize, sampler: pbt)
+        try await study.optimize(trials: population * rounds, parallelism: parallelism, onTrialFinished: { t in
+            let number = { (key: String) -> String in if case let .number(v)? = t.systemAttributes[key] { String(Int(v)) } else { "-" } }
+            let p = t.parameters
+            print(String(format: "%5d  %6@  %5@  %15.4f  %13.5f  %8.3f  %@", t.number, number(PopulationBasedTraining.memberKey), number(PopulationBasedTraining.roundKey),
+                         t.value ?? .nan, p["learning_rate"]?.doubleValue ?? .nan, p["momentum"]?.doubleValue ?? .nan,
+                         t.systemAttributes[PopulationBasedTraining.donorKey] != nil ? "trial \(number(PopulationBasedTraining.parentKey)) (exploit)" : number(PopulationBasedTraining.parentKey)))
+        }) { trial in
+            let learningRate = try await trial.suggestFloat("learning_rate", 1e-3, 3, log: true)
+            let momentum = try await trial.suggestFloat("momentum", 0, 0.99)
+            let checkpoint = try await pbt.checkpoint(for: trial)
+            let (loss, state) = train(try checkpoint.load(MemberState.self), initSeed: seed &+ 1 &+ UInt64(trial.number),
+                                      learningRate: learningRate, momentum: momentum, count: steps / rounds)
+            guard loss.isFinite else { return loss }  // a diverged member: the trial fails, the member restarts
+            try checkpoint.save(state)
+            return loss
+        }
+        let pbtSeconds = seconds(clock.now - start)
+        let pbtBest = try await study.bestTrial()
+        start = clock.now
+        let random = try await Study.create(name: "spiral-random", direction: .minimize, sampler: RandomSampler(seed: seed))
+        try await random.optimize(trials: population, parallelism: parallelism) { trial in
+            let learningRate = try await trial.suggestFloat("learning_rate", 1e-3, 3, log: true)
+            let momentum = try await trial.suggestFloat("momentum", 0, 0.99)
+            return train(nil, initSeed: seed &+ 1 &+ UInt64(trial.number), learningRate: learningRate, momentum: momentum, count: steps / rounds * rounds).0
+        }
+        let randomSeconds = seconds(clock.now - start)
+        let randomBest = try await random.bestTrial()
+        print(String(format: "population-based training: best validation loss %.4f (%.1f s, %d training steps)", pbtBest?.value ?? .nan, pbtSeconds, population * (steps / rounds) * rounds))
+        print(String(format: "random search, same steps:  best validation loss %.4f (%.1f s, %d networks of %d steps)", randomBest?.value ?? .nan, randomSeconds, population, steps / rounds * rounds))
     }
 
     static func accuracy(_ logits: Tensor<Float>, _ labels: [Int]) -> Double {
