@@ -13,7 +13,7 @@ struct SamplersBench: AsyncParsableCommand {
     @Option(help: "Write JSON lines to this file ('-' for standard output).")
     var json: String = "-"
 
-    @Option(help: "Samplers, comma-separated: random, sobol, tpe, tpe-univariate, tpe-scott, tpe-hyperopt, cmaes, cmaes-sep, gp.")
+    @Option(help: "Samplers, comma-separated: random, sobol, tpe, tpe-univariate, tpe-scott, tpe-hyperopt, cmaes, cmaes-sep, gp, ga (a genetic algorithm, population 10).")
     var samplers: String = "random,tpe,tpe-univariate"
 
     @Option(help: "Functions, comma-separated (default: the whole suite).")
@@ -54,6 +54,12 @@ struct SamplersBench: AsyncParsableCommand {
         case "sobol": return QuasiRandomSampler(kind: .sobol, seed: seed)
         case "cmaes": return CMAESSampler(seed: seed)
         case "gp": return GPSampler(seed: seed)
+        case "ga":
+            // Ten generations of ten in the suite's 100 evaluations (the default population, 50,
+            // would leave two).
+            var configuration = NSGAIISampler.Configuration()
+            configuration.populationSize = 10
+            return NSGAIISampler(seed: seed, configuration: configuration)
         case "cmaes-sep":
             var configuration = CMAESSampler.Configuration()
             configuration.separable = true
