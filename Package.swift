@@ -16,12 +16,14 @@ let package = Package(
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "HypertuneCharts", targets: ["HypertuneCharts"]),
         .library(name: "Hypertune", targets: ["Hypertune"]),
+        .library(name: "HypertuneSQLite", targets: ["HypertuneSQLite"]),
         .executable(name: "hypertune", targets: ["HypertuneCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // OpenBLAS through pkg-config on Linux; Accelerate is used instead on Apple platforms.
@@ -52,6 +54,12 @@ let package = Package(
         .target(
             name: "Hypertune",
             dependencies: ["Autograd", "CAutogradKernels", .product(name: "Numerics", package: "swift-numerics")],
+            swiftSettings: swiftSettings
+        ),
+        // Storage on SQLite (GRDB, the system's libsqlite3): the embedded default.
+        .target(
+            name: "HypertuneSQLite",
+            dependencies: ["Hypertune", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -95,6 +103,12 @@ let package = Package(
         .testTarget(
             name: "HypertuneTests",
             dependencies: ["Hypertune", "Autograd", .product(name: "Numerics", package: "swift-numerics")],
+            swiftSettings: swiftSettings
+        ),
+        // One conformance suite for every Storage backend.
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Hypertune", "HypertuneSQLite", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

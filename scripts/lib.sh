@@ -9,7 +9,7 @@ as_root() {
     fi
 }
 
-REQUIRED_PACKAGES="libopenblas-dev zlib1g-dev pkg-config"
+REQUIRED_PACKAGES="libopenblas-dev zlib1g-dev pkg-config libsqlite3-dev"
 
 # Installs the missing Debian packages among REQUIRED_PACKAGES (plus any given as arguments).
 ensure_system_packages() {

@@ -1,0 +1,407 @@
+import Foundation
+import GRDB
+import Hypertune
+
+/// Studies and trials in an SQLite file: the embedded default (`sqlite:///hypertune.db`).
+///
+/// Several processes on one machine may share a file. The database runs in WAL mode (readers
+/// never wait for the writer), every write is one `BEGIN IMMEDIATE` transaction (SQLite lets one
+/// writer at a time in, so each operation is atomic across processes), and a writer that finds
+/// the file busy waits for it — up to `busyTimeout` — instead of failing with "database is
+/// locked".
+///
+/// The schema is versioned: named migrations (``SQLiteSchema``) run in order when a file is
+/// opened, and a released migration is never edited.
+///
+/// Reading a study's history stays cheap as it grows: every write to a trial stamps it with the
+/// next value of a file-wide revision counter, and this process keeps each study's trials in
+/// memory with the revision it has read up to; a read fetches only the trials stamped since. As
+/// SQLite admits one writer at a time, revisions are committed in increasing order, so nothing is
+/// missed.
+public final class SQLiteStorage: Storage, @unchecked Sendable {
+    /// The database file.
+    public let path: String
+    let pool: DatabasePool
+    private let cache = HistoryCache()
+
+    /// Opens (creating it if needed) the database at `path` and brings its schema up to date.
+    /// - Throws: ``StorageError`` (`.backend`) naming the file when it cannot be opened or
+    ///   migrated.
+    public init(path: String, busyTimeout: TimeInterval = 60) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.label = "hypertune"
+        configuration.prepareDatabase { db in
+            // In WAL mode NORMAL loses no committed transaction to a crash of the process (only to
+            // one of the operating system), and spares an fsync per commit.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try SQLiteSchema.migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw StorageError(.backend, "cannot open the SQLite database \(path): \(error.message ?? error.description)")
+        } catch {
+            throw StorageError(.backend, "cannot open the SQLite database \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Opens the database a storage URL names: `sqlite:///relative/path.db` or
+    /// `sqlite:////absolute/path.db`.
+    public convenience init(url: String, busyTimeout: TimeInterval = 60) throws {
+        try self.init(path: Self.path(fromURL: url), busyTimeout: busyTimeout)
+    }
+
+    /// The file path of an `sqlite:///…` URL.
+    public static func path(fromURL url: String) throws -> String {
+        let prefix = "sqlite:///"
+        guard url.hasPrefix(prefix) else {
+            throw StorageError(.invalidValue, "'\(url)' is not an SQLite URL (sqlite:///relative.db or sqlite:////absolute/path.db)")
+        }
+        let path = String(url.dropFirst(prefix.count))
+        guard !path.isEmpty, path != "/" else { throw StorageError(.invalidValue, "'\(url)' names no file") }
+        return path
+    }
+
+    // MARK: Running operations
+
+    /// Runs `body` in one write transaction, turning SQLite's errors into ``StorageError``s.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await translating { try await self.pool.write(body) }
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await translating { try await self.pool.read(body) }
+    }
+
+    private func translating<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as StorageError {
+            throw error
+        } catch let error as DatabaseError {
+            throw StorageError(.backend, "SQLite database \(path): \(error.message ?? error.description)")
+        }
+    }
+
+    // MARK: Studies
+
+    public func createStudy(name: String, directions: [StudyDirection], loadIfExists: Bool) async throws -> StudyRecord {
+        guard !directions.isEmpty else { throw StorageError(.invalidValue, "study '\(name)': at least one direction is needed") }
+        return try await write { db in
+            if let existing = try Self.study(db, name: name) {
+                guard loadIfExists else { throw StorageError(.studyExists, "a study named '\(name)' already exists") }
+                guard existing.directions == directions else {
+                    throw StorageError(.studyExists, "study '\(name)' exists with directions \(existing.directions.map(\.rawValue)), not \(directions.map(\.rawValue))")
+                }
+                return existing
+            }
+            let createdAt = Date()
+            try db.execute(sql: "INSERT INTO studies (name, directions, created_at) VALUES (?, ?, ?)",
+                           arguments: [name, try Coding.string(directions), createdAt.timeIntervalSinceReferenceDate])
+            return StudyRecord(id: Int(db.lastInsertedRowID), name: name, directions: directions, createdAt: createdAt)
+        }
+    }
+
+    public func study(named name: String) async throws -> StudyRecord? {
+        try await read { db in try Self.study(db, name: name) }
+    }
+
+    public func allStudies() async throws -> [StudyRecord] {
+        try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM studies ORDER BY id").map(Self.study(row:)) }
+    }
+
+    public func deleteStudy(id: Int) async throws {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM studies WHERE id = ?", arguments: [id])
+            guard db.changesCount > 0 else { throw StorageError(.studyNotFound, "no study with id \(id)") }
+        }
+        cache.forget(study: id)
+    }
+
+    public func setStudyAttribute(studyID: Int, key: String, value: JSONValue, system: Bool) async throws {
+        try await write { db in
+            let column = system ? "system_attributes" : "user_attributes"
+            guard let text = try String.fetchOne(db, sql: "SELECT \(column) FROM studies WHERE id = ?", arguments: [studyID]) else {
+                throw StorageError(.studyNotFound, "no study with id \(studyID)")
+            }
+            var attributes = try Coding.decode([String: JSONValue].self, text)
+            attributes[key] = value
+            try db.execute(sql: "UPDATE studies SET \(column) = ? WHERE id = ?", arguments: [try Coding.string(attributes), studyID])
+        }
+    }
+
+    static func study(_ db: Database, name: String) throws -> StudyRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM studies WHERE name = ?", arguments: [name]).map(study(row:))
+    }
+
+    static func study(row: Row) throws -> StudyRecord {
+        StudyRecord(id: row["id"], name: row["name"], directions: try Coding.decode([StudyDirection].self, row["directions"]),
+                    userAttributes: try Coding.decode([String: JSONValue].self, row["user_attributes"]),
+                    systemAttributes: try Coding.decode([String: JSONValue].self, row["system_attributes"]),
+                    createdAt: Date(timeIntervalSinceReferenceDate: row["created_at"]))
+    }
+
+    // MARK: Trials
+
+    public func startTrial(studyID: Int, limit: Int?, worker: String?) async throws -> FrozenTrial? {
+        try await write { db in
+            try Self.requireStudy(db, studyID)
+            if let limit {
+                let started = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trials WHERE study_id = ? AND state != 'WAITING'", arguments: [studyID]) ?? 0
+                if started >= limit { return nil }
+            }
+            let now = Date().timeIntervalSinceReferenceDate
+            let revision = try Self.nextRevision(db)
+            if let waiting = try Int.fetchOne(db, sql: "SELECT id FROM trials WHERE study_id = ? AND state = 'WAITING' ORDER BY number LIMIT 1", arguments: [studyID]) {
+                try db.execute(sql: "UPDATE trials SET state = 'RUNNING', started_at = ?, heartbeat_at = ?, worker = ?, revision = ? WHERE id = ?",
+                               arguments: [now, now, worker, revision, waiting])
+                return try Self.trial(db, id: waiting)
+            }
+            let number = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trials WHERE study_id = ?", arguments: [studyID]) ?? 0
+            try db.execute(sql: "INSERT INTO trials (study_id, number, state, started_at, heartbeat_at, worker, revision) VALUES (?, ?, 'RUNNING', ?, ?, ?, ?)",
+                           arguments: [studyID, number, now, now, worker, revision])
+            return try Self.trial(db, id: Int(db.lastInsertedRowID))
+        }
+    }
+
+    public func enqueueTrial(studyID: Int, parameters: [String: ParameterValue], userAttributes: [String: JSONValue]) async throws -> FrozenTrial {
+        try await write { db in
+            try Self.requireStudy(db, studyID)
+            let number = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trials WHERE study_id = ?", arguments: [studyID]) ?? 0
+            let system: [String: JSONValue] = [FrozenTrial.fixedParametersKey: .object(parameters.mapValues(\.json))]
+            try db.execute(sql: "INSERT INTO trials (study_id, number, state, user_attributes, system_attributes, revision) VALUES (?, ?, 'WAITING', ?, ?, ?)",
+                           arguments: [studyID, number, try Coding.string(userAttributes), try Coding.string(system), try Self.nextRevision(db)])
+            return try Self.trial(db, id: Int(db.lastInsertedRowID))
+        }
+    }
+
+    public func setParameter(trialID: Int, name: String, value: ParameterValue, distribution: Distribution) async throws {
+        try await modifyRunning(trialID, "set parameter '\(name)'") { t in
+            if let existing = t.distributions[name] {
+                guard existing == distribution else {
+                    throw StorageError(.parameterConflict, "parameter '\(name)' of trial \(t.number) was drawn from \(existing), not \(distribution)")
+                }
+                return []
+            }
+            t.parameters[name] = value
+            t.distributions[name] = distribution
+            return [.parameters, .distributions]
+        }
+    }
+
+    public func reportIntermediateValue(trialID: Int, step: Int, value: Double) async throws {
+        try await modifyRunning(trialID, "report step \(step)") { t in
+            t.intermediateValues[step] = value
+            return [.intermediateValues]
+        }
+    }
+
+    public func setTrialAttribute(trialID: Int, key: String, value: JSONValue, system: Bool) async throws {
+        guard system else {
+            try await modifyRunning(trialID, "set user attribute '\(key)'") { t in
+                t.userAttributes[key] = value
+                return [.userAttributes]
+            }
+            return
+        }
+        try await write { db in
+            var t = try Self.trial(db, id: trialID)
+            t.systemAttributes[key] = value
+            try Self.update(db, t, [.systemAttributes])
+        }
+    }
+
+    public func heartbeat(trialID: Int) async throws {
+        try await modifyRunning(trialID, "heartbeat") { t in
+            t.heartbeatAt = Date()
+            return [.heartbeat]
+        }
+    }
+
+    @discardableResult
+    public func finishTrial(id: Int, state: TrialState, values: [Double]?, failReason: String?) async throws -> FrozenTrial {
+        guard state.isFinished else { throw StorageError(.invalidValue, "a trial can only finish as COMPLETE, PRUNED or FAILED, not \(state.rawValue)") }
+        return try await modifyRunning(id, "finish as \(state.rawValue)") { t in
+            t.state = state
+            t.values = state == .complete ? values : nil
+            t.failReason = failReason
+            t.finishedAt = Date()
+            return [.state, .values, .failReason, .finishedAt]
+        }
+    }
+
+    public func trial(id: Int) async throws -> FrozenTrial {
+        try await read { db in try Self.trial(db, id: id) }
+    }
+
+    public func trials(studyID: Int, states: Set<TrialState>?) async throws -> [FrozenTrial] {
+        let since = cache.revision(of: studyID)
+        let (changed, revision) = try await read { db -> ([FrozenTrial], Int64) in
+            try Self.requireStudy(db, studyID)
+            let revision = try Int64.fetchOne(db, sql: "SELECT value FROM revision") ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM trials WHERE study_id = ? AND revision > ? ORDER BY number",
+                                        arguments: [studyID, since])
+            return (try rows.map(Self.trial(row:)), revision)
+        }
+        let all = cache.merge(study: studyID, changed, upTo: revision)
+        guard let states else { return all }
+        return all.filter { states.contains($0.state) }
+    }
+
+    public func failStaleTrials(studyID: Int, gracePeriod: TimeInterval) async throws -> [FrozenTrial] {
+        try await write { db in
+            try Self.requireStudy(db, studyID)
+            let cutoff = Date().addingTimeInterval(-gracePeriod).timeIntervalSinceReferenceDate
+            let ids = try Int.fetchAll(db, sql: "SELECT id FROM trials WHERE study_id = ? AND state = 'RUNNING' AND COALESCE(heartbeat_at, -1e300) < ? ORDER BY number",
+                                       arguments: [studyID, cutoff])
+            return try ids.map { id in
+                var t = try Self.trial(db, id: id)
+                t.state = .failed
+                t.finishedAt = Date()
+                t.failReason = "no heartbeat for \(Int(gracePeriod)) s: the worker stopped"
+                try Self.update(db, t, [.state, .failReason, .finishedAt])
+                return t
+            }
+        }
+    }
+
+    // MARK: Rows
+
+    /// The columns an update writes.
+    enum Column: String {
+        case state, parameters, distributions, values = "\"values\"", intermediateValues = "intermediate_values"
+        case userAttributes = "user_attributes", systemAttributes = "system_attributes", failReason = "fail_reason"
+        case finishedAt = "finished_at", heartbeat = "heartbeat_at"
+    }
+
+    /// Applies `change` to a running trial in one transaction; `change` returns the columns it
+    /// changed (none: nothing is written).
+    @discardableResult
+    func modifyRunning(_ id: Int, _ what: String, _ change: @escaping @Sendable (inout FrozenTrial) throws -> [Column]) async throws -> FrozenTrial {
+        try await write { db in
+            var t = try Self.trial(db, id: id)
+            guard t.state == .running else { throw StorageError(.trialNotRunning, "\(what): trial \(t.number) is \(t.state.rawValue), not RUNNING") }
+            let columns = try change(&t)
+            if !columns.isEmpty { try Self.update(db, t, columns) }
+            return t
+        }
+    }
+
+    /// Writes `columns` of `t` and stamps it with the next revision.
+    static func update(_ db: Database, _ t: FrozenTrial, _ columns: [Column]) throws {
+        var arguments = StatementArguments()
+        for column in columns {
+            switch column {
+            case .state: arguments += [t.state.rawValue]
+            case .parameters: arguments += [try Coding.string(t.parameters)]
+            case .distributions: arguments += [try Coding.string(t.distributions)]
+            case .values: arguments += [try t.values.map { try Coding.string($0) }]
+            case .intermediateValues: arguments += [try Coding.string(t.intermediateValues)]
+            case .userAttributes: arguments += [try Coding.string(t.userAttributes)]
+            case .systemAttributes: arguments += [try Coding.string(t.systemAttributes)]
+            case .failReason: arguments += [t.failReason]
+            case .finishedAt: arguments += [t.finishedAt?.timeIntervalSinceReferenceDate]
+            case .heartbeat: arguments += [t.heartbeatAt?.timeIntervalSinceReferenceDate]
+            }
+        }
+        arguments += [try nextRevision(db), t.id]
+        let assignments = columns.map { "\($0.rawValue) = ?" }.joined(separator: ", ")
+        try db.execute(sql: "UPDATE trials SET \(assignments), revision = ? WHERE id = ?", arguments: arguments)
+    }
+
+    static func nextRevision(_ db: Database) throws -> Int64 {
+        try db.execute(sql: "UPDATE revision SET value = value + 1")
+        return try Int64.fetchOne(db, sql: "SELECT value FROM revision")!
+    }
+
+    static func requireStudy(_ db: Database, _ id: Int) throws {
+        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM studies WHERE id = ?", arguments: [id]) != nil else {
+            throw StorageError(.studyNotFound, "no study with id \(id)")
+        }
+    }
+
+    static func trial(_ db: Database, id: Int) throws -> FrozenTrial {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM trials WHERE id = ?", arguments: [id]) else {
+            throw StorageError(.trialNotFound, "no trial with id \(id)")
+        }
+        return try trial(row: row)
+    }
+
+    static func trial(row: Row) throws -> FrozenTrial {
+        func date(_ column: String) -> Date? { (row[column] as Double?).map(Date.init(timeIntervalSinceReferenceDate:)) }
+        guard let state = TrialState(rawValue: row["state"]) else { throw StorageError(.backend, "trial \(row["id"] as Int): unknown state '\(row["state"] as String)'") }
+        return FrozenTrial(
+            id: row["id"], studyID: row["study_id"], number: row["number"], state: state,
+            parameters: try Coding.decode([String: ParameterValue].self, row["parameters"]),
+            distributions: try Coding.decode([String: Distribution].self, row["distributions"]),
+            values: try (row["values"] as String?).map { try Coding.decode([Double].self, $0) },
+            intermediateValues: try Coding.decode([Int: Double].self, row["intermediate_values"]),
+            userAttributes: try Coding.decode([String: JSONValue].self, row["user_attributes"]),
+            systemAttributes: try Coding.decode([String: JSONValue].self, row["system_attributes"]),
+            failReason: row["fail_reason"], startedAt: date("started_at"), finishedAt: date("finished_at"),
+            heartbeatAt: date("heartbeat_at"), worker: row["worker"])
+    }
+}
+
+/// JSON for the columns that hold structured values. Non-finite numbers (a diverged loss) are
+/// written as the strings "NaN", "Infinity" and "-Infinity" and read back as numbers.
+enum Coding {
+    static func string<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        do {
+            return try decoder.decode(type, from: Data(text.utf8))
+        } catch {
+            throw StorageError(.backend, "a stored \(T.self) does not decode: \(error)")
+        }
+    }
+}
+
+/// Each study's trials as last read, with the revision read up to.
+final class HistoryCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var studies: [Int: (revision: Int64, trials: [FrozenTrial], index: [Int: Int])] = [:]
+
+    func revision(of study: Int) -> Int64 { lock.withLock { studies[study]?.revision ?? 0 } }
+
+    func forget(study: Int) { lock.withLock { studies[study] = nil } }
+
+    /// The study's trials in number order once `changed` (read up to `revision`) is merged in.
+    func merge(study: Int, _ changed: [FrozenTrial], upTo revision: Int64) -> [FrozenTrial] {
+        lock.withLock {
+            var entry = studies[study] ?? (0, [], [:])
+            for t in changed {
+                if let i = entry.index[t.id] {
+                    entry.trials[i] = t
+                } else {
+                    // New trials arrive in number order after those known (numbers are assigned
+                    // in commit order), so appending keeps the list sorted.
+                    entry.index[t.id] = entry.trials.count
+                    entry.trials.append(t)
+                }
+            }
+            if !entry.trials.isSorted() {
+                entry.trials.sort { $0.number < $1.number }
+                entry.index = Dictionary(uniqueKeysWithValues: entry.trials.enumerated().map { ($1.id, $0) })
+            }
+            entry.revision = max(entry.revision, revision)
+            studies[study] = entry
+            return entry.trials
+        }
+    }
+}
+
+private extension [FrozenTrial] {
+    func isSorted() -> Bool { zip(self, dropFirst()).allSatisfy { $0.number < $1.number } }
+}

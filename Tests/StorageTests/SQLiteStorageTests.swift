@@ -1,0 +1,69 @@
+import Foundation
+import GRDB
+import Hypertune
+@testable import HypertuneSQLite
+import Testing
+
+@Suite("SQLite storage")
+struct SQLiteStorageTests {
+    @Test("a study survives reopening the file; two connections see each other's writes, updates to known trials included")
+    func sharedFile() async throws {
+        let path = Backend.scratchFile("shared")
+        let a = try SQLiteStorage(path: path)
+        let b = try SQLiteStorage(path: path)
+        let study = try await a.createStudy(name: "s", directions: [.minimize], loadIfExists: true)
+        #expect(try await b.createStudy(name: "s", directions: [.minimize], loadIfExists: true).id == study.id)
+        let first = try #require(try await a.startTrial(studyID: study.id, limit: nil, worker: "a"))
+        // b reads the history (caching the running trial), then a finishes it and b starts one.
+        #expect(try await b.trials(studyID: study.id, states: nil).map(\.state) == [.running])
+        try await a.setParameter(trialID: first.id, name: "x", value: .double(0.5), distribution: .float(low: 0, high: 1))
+        try await a.finishTrial(id: first.id, state: .complete, values: [0.25], failReason: nil)
+        let second = try #require(try await b.startTrial(studyID: study.id, limit: nil, worker: "b"))
+        #expect(second.number == 1)
+        let seenByB = try await b.trials(studyID: study.id, states: nil)
+        #expect(seenByB.map(\.state) == [.complete, .running] && seenByB[0].parameters == ["x": .double(0.5)] && seenByB[0].values == [0.25])
+        // A system attribute written to a finished trial reaches a reader that cached it.
+        try await b.setTrialAttribute(trialID: first.id, key: "note", value: .string("late"), system: true)
+        #expect(try await a.trials(studyID: study.id, states: [.complete]).first?.systemAttributes["note"] == .string("late"))
+        // A new connection (a restarted process) finds everything.
+        let reopened = try SQLiteStorage(url: "sqlite:///" + path)
+        let trials = try await reopened.trials(studyID: study.id, states: nil)
+        #expect(trials.count == 2 && trials[0].values == [0.25] && trials[1].worker == "b")
+        // Deleting the study through one connection is seen by the other.
+        try await reopened.deleteStudy(id: study.id)
+        await #expect(throws: StorageError.self) { try await a.trials(studyID: study.id, states: nil) }
+    }
+
+    @Test("the schema is migrated once, by named migrations, with the indexes the queries use")
+    func schema() throws {
+        let path = Backend.scratchFile("schema")
+        _ = try SQLiteStorage(path: path)
+        _ = try SQLiteStorage(path: path)  // a second open applies nothing new
+        let queue = try DatabaseQueue(path: path)
+        let applied = try queue.read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
+        #expect(applied == ["v1: studies, trials, revisions"])
+        let indexes = try queue.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'trials' AND name NOT LIKE 'sqlite_%'") }
+        #expect(Set(indexes) == ["trials_by_revision", "trials_by_state"])
+        let plan = try queue.read {
+            try Row.fetchAll($0, sql: "EXPLAIN QUERY PLAN SELECT * FROM trials WHERE study_id = 1 AND revision > 5 ORDER BY number").map { $0["detail"] as String }.joined(separator: " | ")
+        }
+        #expect(plan.contains("trials_by_revision") || plan.contains("sqlite_autoindex_trials_1"), "\(plan)")
+        let mode = try queue.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+    }
+
+    @Test("bad files and URLs are clear errors that name them")
+    func badInput() throws {
+        let path = Backend.scratchFile("garbage")
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: StorageError.self) { try SQLiteStorage(path: path) }
+        #expect(error?.description.contains(path) == true, "\(String(describing: error))")
+        #expect(throws: StorageError.self) { try SQLiteStorage(url: "postgresql://localhost/db") }
+        #expect(throws: StorageError.self) { try SQLiteStorage(url: "sqlite:///") }
+        #expect(try SQLiteStorage.path(fromURL: "sqlite:///runs/h.db") == "runs/h.db")
+        #expect(try SQLiteStorage.path(fromURL: "sqlite:////tmp/h.db") == "/tmp/h.db")
+        // A directory that cannot be created.
+        #expect(throws: StorageError.self) { try SQLiteStorage(path: "/proc/hypertune/h.db") }
+    }
+}
