@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A hyperparameter search: a named list of trials in a ``Storage``, a sampler that proposes
 /// parameters and a pruner that stops unpromising trials.
@@ -11,37 +12,96 @@ public final class Study: Sendable {
     public let storage: any Storage
     public let sampler: any Sampler
     public let pruner: any Pruner
+    /// Heartbeats, stale-trial detection and retries.
+    public let faultTolerance: FaultTolerance
     /// How this process names itself in trials it runs.
     public let worker: String
     /// Serialises trial starts for samplers that need it (``Sampler/serializesStarts``).
     let startLock = AsyncMutex()
+    /// When this object last reaped stale trials.
+    private let reaping = Mutex<ContinuousClock.Instant?>(nil)
 
     public var name: String { record.name }
     public var directions: [StudyDirection] { record.directions }
 
-    init(record: StudyRecord, storage: any Storage, sampler: any Sampler, pruner: any Pruner) {
+    init(record: StudyRecord, storage: any Storage, sampler: any Sampler, pruner: any Pruner, faultTolerance: FaultTolerance) {
         self.record = record
         self.storage = storage
         self.sampler = sampler
         self.pruner = pruner
+        self.faultTolerance = faultTolerance
         self.worker = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
     }
 
     /// Creates the study, or joins it when a study of that name exists (with the same directions).
     public static func create(
         name: String, storage: any Storage = InMemoryStorage(), directions: [StudyDirection] = [.minimize],
-        sampler: any Sampler = TPESampler(), pruner: any Pruner = NoPruner(), loadIfExists: Bool = true
+        sampler: any Sampler = TPESampler(), pruner: any Pruner = NoPruner(), loadIfExists: Bool = true,
+        faultTolerance: FaultTolerance = FaultTolerance()
     ) async throws -> Study {
         let record = try await storage.createStudy(name: name, directions: directions, loadIfExists: loadIfExists)
-        return Study(record: record, storage: storage, sampler: sampler, pruner: pruner)
+        return Study(record: record, storage: storage, sampler: sampler, pruner: pruner, faultTolerance: faultTolerance)
     }
 
     /// Creates or joins a single-objective study.
     public static func create(
         name: String, storage: any Storage = InMemoryStorage(), direction: StudyDirection,
-        sampler: any Sampler = TPESampler(), pruner: any Pruner = NoPruner(), loadIfExists: Bool = true
+        sampler: any Sampler = TPESampler(), pruner: any Pruner = NoPruner(), loadIfExists: Bool = true,
+        faultTolerance: FaultTolerance = FaultTolerance()
     ) async throws -> Study {
-        try await create(name: name, storage: storage, directions: [direction], sampler: sampler, pruner: pruner, loadIfExists: loadIfExists)
+        try await create(name: name, storage: storage, directions: [direction], sampler: sampler, pruner: pruner, loadIfExists: loadIfExists,
+                         faultTolerance: faultTolerance)
+    }
+
+    // MARK: Fault tolerance
+
+    /// Fails the study's stale RUNNING trials (no heartbeat within the grace period) and enqueues
+    /// their parameters again within the retry budget; the trials failed. Every worker does this
+    /// before it starts a trial, at most twice per grace period.
+    @discardableResult
+    public func reapStaleTrials() async throws -> [FrozenTrial] {
+        guard faultTolerance.heartbeatInterval != nil else { return [] }
+        let failed = try await storage.failStaleTrials(studyID: record.id, gracePeriod: faultTolerance.gracePeriodSeconds)
+        for t in failed {
+            let count: Int = if case let .number(c)? = t.systemAttributes[FaultTolerance.retryCountKey] { Int(c) } else { 0 }
+            guard count < faultTolerance.maxRetries, !t.parameters.isEmpty || t.isEnqueued else { continue }
+            let original: Int = if case let .number(o)? = t.systemAttributes[FaultTolerance.retryOfKey] { Int(o) } else { t.number }
+            let retry = try await storage.enqueueTrial(studyID: record.id, parameters: t.isEnqueued ? t.fixedParameters.merging(t.parameters) { a, _ in a } : t.parameters,
+                                                       userAttributes: t.userAttributes)
+            try await storage.setTrialAttribute(trialID: retry.id, key: FaultTolerance.retryOfKey, value: .number(Double(original)), system: true)
+            try await storage.setTrialAttribute(trialID: retry.id, key: FaultTolerance.retryCountKey, value: .number(Double(count + 1)), system: true)
+            try await storage.setTrialAttribute(trialID: t.id, key: FaultTolerance.retriedAsKey, value: .number(Double(retry.number)), system: true)
+        }
+        return failed
+    }
+
+    /// Reaps stale trials if the last reaping by this object is half a grace period old.
+    private func reapIfDue() async throws {
+        guard faultTolerance.heartbeatInterval != nil else { return }
+        let now = ContinuousClock.now, half = faultTolerance.gracePeriod / 2
+        let due = reaping.withLock { last -> Bool in
+            guard last.map({ now - $0 >= half }) ?? true else { return false }
+            last = now
+            return true
+        }
+        if due { try await reapStaleTrials() }
+    }
+
+    /// A task recording `trialID`'s heartbeat every interval until cancelled (nil without
+    /// heartbeats). A failed heartbeat (the trial was ended meanwhile) ends it.
+    func heartbeatTask(trialID: Int) -> Task<Void, Never>? {
+        guard let interval = faultTolerance.heartbeatInterval else { return nil }
+        let storage = storage
+        return Task.detached {
+            while !Task.isCancelled {
+                do {
+                    try await Task.sleep(for: interval)
+                    try await storage.heartbeat(trialID: trialID)
+                } catch {
+                    return
+                }
+            }
+        }
     }
 
     // MARK: Reading
@@ -117,6 +177,7 @@ public final class Study: Sendable {
 
     private func startUnserialised(limit: Int?, samplerLimit applySamplerLimit: Bool, fixing: [String: ParameterValue],
                                    historyFilter: ((StudyHistory) -> StudyHistory)?) async throws -> Trial? {
+        try await reapIfDue()
         var limit = limit
         if applySamplerLimit, let samplerLimit = sampler.trialLimit {
             let enqueued = try await trials().count { $0.isEnqueued }
@@ -137,8 +198,10 @@ public final class Study: Sendable {
         var fixed = frozen.fixedParameters
         fixed.merge(fixing) { stored, _ in stored }
         if !frozen.isEnqueued { fixed.merge(sampler.fixedParameters(history: history, trial: frozen)) { given, _ in given } }
-        return Trial(study: self, frozen: frozen, history: history, relative: relative,
-                     relativeSpace: Dictionary(space.map { ($0.name, $0.distribution) }, uniquingKeysWith: { a, _ in a }), fixed: fixed)
+        let trial = Trial(study: self, frozen: frozen, history: history, relative: relative,
+                          relativeSpace: Dictionary(space.map { ($0.name, $0.distribution) }, uniquingKeysWith: { a, _ in a }), fixed: fixed)
+        await trial.startHeartbeats(heartbeatTask(trialID: frozen.id))
+        return trial
     }
 
     /// Ends `trial` with its objective value. A non-finite value makes it FAILED.
@@ -152,20 +215,32 @@ public final class Study: Sendable {
     @discardableResult
     public func tell(_ trial: Trial, values: [Double]) async throws -> FrozenTrial {
         if values.count != directions.count {
-            return try await storage.finishTrial(id: trial.id, state: .failed, values: nil,
-                                                 failReason: "the objective returned \(values.count) values for \(directions.count) objectives")
+            return try await finish(trial, .failed, nil, "the objective returned \(values.count) values for \(directions.count) objectives")
         }
         if let bad = values.first(where: { !$0.isFinite }) {
-            return try await storage.finishTrial(id: trial.id, state: .failed, values: nil, failReason: "the objective returned \(bad)")
+            return try await finish(trial, .failed, nil, "the objective returned \(bad)")
         }
-        return try await storage.finishTrial(id: trial.id, state: .complete, values: values, failReason: nil)
+        return try await finish(trial, .complete, values, nil)
     }
 
     /// Ends `trial` as PRUNED or FAILED.
     @discardableResult
     public func tell(_ trial: Trial, state: TrialState, reason: String? = nil) async throws -> FrozenTrial {
         precondition(state == .pruned || state == .failed, "tell(_:state:): use tell(_:_:) for a complete trial")
-        return try await storage.finishTrial(id: trial.id, state: state, values: nil, failReason: reason)
+        return try await finish(trial, state, nil, reason)
+    }
+
+    /// Ends the trial and its heartbeats. A trial another worker has meanwhile failed as stale
+    /// (its heartbeats were late) stays as that worker left it: the record returned says so.
+    private func finish(_ trial: Trial, _ state: TrialState, _ values: [Double]?, _ reason: String?) async throws -> FrozenTrial {
+        await trial.stopHeartbeats()
+        do {
+            return try await storage.finishTrial(id: trial.id, state: state, values: values, failReason: reason)
+        } catch let error as StorageError where error.kind == .trialNotRunning {
+            let stored = try await storage.trial(id: trial.id)
+            guard stored.state == .failed, faultTolerance.heartbeatInterval != nil else { throw error }
+            return stored
+        }
     }
 
     // MARK: Optimize
