@@ -80,6 +80,7 @@ let package = Package(
                 "Hypergradients",
                 "HypertuneExperiments",
                 "Hypertune",
+                "HypertuneSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Numerics", package: "swift-numerics"),
             ],
@@ -108,7 +109,8 @@ let package = Package(
         // One conformance suite for every Storage backend.
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Hypertune", "HypertuneSQLite", .product(name: "GRDB", package: "GRDB.swift")],
+            // The CLI for its worker processes (the multi-process tests run the built binary).
+            dependencies: ["Hypertune", "HypertuneSQLite", "HypertuneCLI", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
