@@ -35,7 +35,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
         configuration.prepareDatabase { db in
             // In WAL mode NORMAL loses no committed transaction to a crash of the process (only to
             // one of the operating system), and spares an fsync per commit.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.run("PRAGMA synchronous = NORMAL")
         }
         do {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -68,18 +68,22 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
 
     // MARK: Running operations
 
+    // Operations run synchronously on the calling task's thread: each is a few microseconds of
+    // SQLite work, less than a hop to GRDB's queue and back would cost. Waiting for another
+    // process's write lock blocks the thread (at most `busyTimeout`).
+
     /// Runs `body` in one write transaction, turning SQLite's errors into ``StorageError``s.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await translating { try await self.pool.write(body) }
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try translating { try pool.write(body) }
     }
 
-    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await translating { try await self.pool.read(body) }
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try translating { try pool.read(body) }
     }
 
-    private func translating<T>(_ body: () async throws -> T) async throws -> T {
+    private func translating<T>(_ body: () throws -> T) throws -> T {
         do {
-            return try await body()
+            return try body()
         } catch let error as StorageError {
             throw error
         } catch let error as DatabaseError {
@@ -91,7 +95,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
 
     public func createStudy(name: String, directions: [StudyDirection], loadIfExists: Bool) async throws -> StudyRecord {
         guard !directions.isEmpty else { throw StorageError(.invalidValue, "study '\(name)': at least one direction is needed") }
-        return try await write { db in
+        return try write { db in
             if let existing = try Self.study(db, name: name) {
                 guard loadIfExists else { throw StorageError(.studyExists, "a study named '\(name)' already exists") }
                 guard existing.directions == directions else {
@@ -100,42 +104,42 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
                 return existing
             }
             let createdAt = Date()
-            try db.execute(sql: "INSERT INTO studies (name, directions, created_at) VALUES (?, ?, ?)",
+            try db.run("INSERT INTO studies (name, directions, created_at) VALUES (?, ?, ?)",
                            arguments: [name, try Coding.string(directions), createdAt.timeIntervalSinceReferenceDate])
             return StudyRecord(id: Int(db.lastInsertedRowID), name: name, directions: directions, createdAt: createdAt)
         }
     }
 
     public func study(named name: String) async throws -> StudyRecord? {
-        try await read { db in try Self.study(db, name: name) }
+        try read { db in try Self.study(db, name: name) }
     }
 
     public func allStudies() async throws -> [StudyRecord] {
-        try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM studies ORDER BY id").map(Self.study(row:)) }
+        try read { db in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM studies ORDER BY id")).map(Self.study(row:)) }
     }
 
     public func deleteStudy(id: Int) async throws {
-        try await write { db in
-            try db.execute(sql: "DELETE FROM studies WHERE id = ?", arguments: [id])
+        try write { db in
+            try db.run("DELETE FROM studies WHERE id = ?", arguments: [id])
             guard db.changesCount > 0 else { throw StorageError(.studyNotFound, "no study with id \(id)") }
         }
         cache.forget(study: id)
     }
 
     public func setStudyAttribute(studyID: Int, key: String, value: JSONValue, system: Bool) async throws {
-        try await write { db in
+        try write { db in
             let column = system ? "system_attributes" : "user_attributes"
-            guard let text = try String.fetchOne(db, sql: "SELECT \(column) FROM studies WHERE id = ?", arguments: [studyID]) else {
+            guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT \(column) FROM studies WHERE id = ?"), arguments: [studyID]) else {
                 throw StorageError(.studyNotFound, "no study with id \(studyID)")
             }
             var attributes = try Coding.decode([String: JSONValue].self, text)
             attributes[key] = value
-            try db.execute(sql: "UPDATE studies SET \(column) = ? WHERE id = ?", arguments: [try Coding.string(attributes), studyID])
+            try db.run("UPDATE studies SET \(column) = ? WHERE id = ?", arguments: [try Coding.string(attributes), studyID])
         }
     }
 
     static func study(_ db: Database, name: String) throws -> StudyRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM studies WHERE name = ?", arguments: [name]).map(study(row:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM studies WHERE name = ?"), arguments: [name]).map(study(row:))
     }
 
     static func study(row: Row) throws -> StudyRecord {
@@ -148,84 +152,147 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     // MARK: Trials
 
     public func startTrial(studyID: Int, limit: Int?, worker: String?) async throws -> FrozenTrial? {
-        try await write { db in
+        try write { db in
             try Self.requireStudy(db, studyID)
             if let limit {
-                let started = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trials WHERE study_id = ? AND state != 'WAITING'", arguments: [studyID]) ?? 0
+                let started = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM trials WHERE study_id = ? AND state != 'WAITING'"), arguments: [studyID]) ?? 0
                 if started >= limit { return nil }
             }
             let now = Date().timeIntervalSinceReferenceDate
             let revision = try Self.nextRevision(db)
-            if let waiting = try Int.fetchOne(db, sql: "SELECT id FROM trials WHERE study_id = ? AND state = 'WAITING' ORDER BY number LIMIT 1", arguments: [studyID]) {
-                try db.execute(sql: "UPDATE trials SET state = 'RUNNING', started_at = ?, heartbeat_at = ?, worker = ?, revision = ? WHERE id = ?",
+            if let waiting = try Int.fetchOne(db.cachedStatement(sql: "SELECT id FROM trials WHERE study_id = ? AND state = 'WAITING' ORDER BY number LIMIT 1"), arguments: [studyID]) {
+                try db.run("UPDATE trials SET state = 'RUNNING', started_at = ?, heartbeat_at = ?, worker = ?, revision = ? WHERE id = ?",
                                arguments: [now, now, worker, revision, waiting])
                 return try Self.trial(db, id: waiting)
             }
-            let number = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trials WHERE study_id = ?", arguments: [studyID]) ?? 0
-            try db.execute(sql: "INSERT INTO trials (study_id, number, state, started_at, heartbeat_at, worker, revision) VALUES (?, ?, 'RUNNING', ?, ?, ?, ?)",
+            let number = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM trials WHERE study_id = ?"), arguments: [studyID]) ?? 0
+            try db.run("INSERT INTO trials (study_id, number, state, started_at, heartbeat_at, worker, revision) VALUES (?, ?, 'RUNNING', ?, ?, ?, ?)",
                            arguments: [studyID, number, now, now, worker, revision])
-            return try Self.trial(db, id: Int(db.lastInsertedRowID))
+            let date = Date(timeIntervalSinceReferenceDate: now)
+            return FrozenTrial(id: Int(db.lastInsertedRowID), studyID: studyID, number: number, state: .running,
+                               startedAt: date, heartbeatAt: date, worker: worker)
         }
     }
 
     public func enqueueTrial(studyID: Int, parameters: [String: ParameterValue], userAttributes: [String: JSONValue]) async throws -> FrozenTrial {
-        try await write { db in
+        try write { db in
             try Self.requireStudy(db, studyID)
-            let number = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM trials WHERE study_id = ?", arguments: [studyID]) ?? 0
+            let number = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM trials WHERE study_id = ?"), arguments: [studyID]) ?? 0
             let system: [String: JSONValue] = [FrozenTrial.fixedParametersKey: .object(parameters.mapValues(\.json))]
-            try db.execute(sql: "INSERT INTO trials (study_id, number, state, user_attributes, system_attributes, revision) VALUES (?, ?, 'WAITING', ?, ?, ?)",
+            try db.run("INSERT INTO trials (study_id, number, state, user_attributes, system_attributes, revision) VALUES (?, ?, 'WAITING', ?, ?, ?)",
                            arguments: [studyID, number, try Coding.string(userAttributes), try Coding.string(system), try Self.nextRevision(db)])
             return try Self.trial(db, id: Int(db.lastInsertedRowID))
         }
     }
 
     public func setParameter(trialID: Int, name: String, value: ParameterValue, distribution: Distribution) async throws {
-        try await modifyRunning(trialID, "set parameter '\(name)'") { t in
-            if let existing = t.distributions[name] {
-                guard existing == distribution else {
-                    throw StorageError(.parameterConflict, "parameter '\(name)' of trial \(t.number) was drawn from \(existing), not \(distribution)")
+        guard let path = Self.jsonPath(name) else {
+            // A name JSON paths cannot quote: the whole-row path.
+            try modifyRunning(trialID, "set parameter '\(name)'") { t in
+                if let existing = t.distributions[name] {
+                    guard existing == distribution else {
+                        throw StorageError(.parameterConflict, "parameter '\(name)' of trial \(t.number) was drawn from \(existing), not \(distribution)")
+                    }
+                    return []
                 }
-                return []
+                t.parameters[name] = value
+                t.distributions[name] = distribution
+                return [.parameters, .distributions]
             }
-            t.parameters[name] = value
-            t.distributions[name] = distribution
-            return [.parameters, .distributions]
+            return
+        }
+        let (valueText, distributionText) = (try Coding.string(value), try Coding.string(distribution))
+        try write { db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, number, json_extract(distributions, ?) AS existing FROM trials WHERE id = ?"), arguments: [path, trialID]) else {
+                throw StorageError(.trialNotFound, "no trial with id \(trialID)")
+            }
+            try Self.requireRunning(row, "set parameter '\(name)'")
+            if let existingText = row["existing"] as String? {
+                let existing = try Coding.decode(Distribution.self, existingText)
+                guard existing == distribution else {
+                    throw StorageError(.parameterConflict, "parameter '\(name)' of trial \(row["number"] as Int) was drawn from \(existing), not \(distribution)")
+                }
+                return
+            }
+            try db.run("UPDATE trials SET parameters = json_set(parameters, ?, json(?)), distributions = json_set(distributions, ?, json(?)), revision = ? WHERE id = ?",
+                           arguments: [path, valueText, path, distributionText, try Self.nextRevision(db), trialID])
         }
     }
 
     public func reportIntermediateValue(trialID: Int, step: Int, value: Double) async throws {
-        try await modifyRunning(trialID, "report step \(step)") { t in
-            t.intermediateValues[step] = value
-            return [.intermediateValues]
-        }
+        try setRunningJSON(trialID, column: "intermediate_values", path: "$.\"\(step)\"", json: Coding.number(value), "report step \(step)")
     }
 
     public func setTrialAttribute(trialID: Int, key: String, value: JSONValue, system: Bool) async throws {
-        guard system else {
-            try await modifyRunning(trialID, "set user attribute '\(key)'") { t in
-                t.userAttributes[key] = value
-                return [.userAttributes]
+        guard let path = Self.jsonPath(key) else {
+            // A key JSON paths cannot quote: the whole-row path.
+            guard system else {
+                try modifyRunning(trialID, "set user attribute '\(key)'") { t in
+                    t.userAttributes[key] = value
+                    return [.userAttributes]
+                }
+                return
+            }
+            try write { db in
+                var t = try Self.trial(db, id: trialID)
+                t.systemAttributes[key] = value
+                try Self.update(db, t, [.systemAttributes])
             }
             return
         }
-        try await write { db in
-            var t = try Self.trial(db, id: trialID)
-            t.systemAttributes[key] = value
-            try Self.update(db, t, [.systemAttributes])
+        let text = try Coding.string(value)
+        guard system else {
+            try setRunningJSON(trialID, column: "user_attributes", path: path, json: text, "set user attribute '\(key)'")
+            return
+        }
+        try write { db in
+            try db.run("UPDATE trials SET system_attributes = json_set(system_attributes, ?, json(?)), revision = ? WHERE id = ?",
+                           arguments: [path, text, try Self.nextRevision(db), trialID])
+            guard db.changesCount > 0 else { throw StorageError(.trialNotFound, "no trial with id \(trialID)") }
         }
     }
 
     public func heartbeat(trialID: Int) async throws {
-        try await modifyRunning(trialID, "heartbeat") { t in
-            t.heartbeatAt = Date()
-            return [.heartbeat]
+        try write { db in
+            try db.run("UPDATE trials SET heartbeat_at = ?, revision = ? WHERE id = ? AND state = 'RUNNING'",
+                           arguments: [Date().timeIntervalSinceReferenceDate, try Self.nextRevision(db), trialID])
+            if db.changesCount == 0 { try Self.diagnoseNotRunning(db, trialID, "heartbeat") }
         }
+    }
+
+    /// Sets `path` of JSON column `column` of a running trial to the JSON text `json`.
+    private func setRunningJSON(_ trialID: Int, column: String, path: String, json: String, _ what: String) throws {
+        try write { db in
+            try db.run("UPDATE trials SET \(column) = json_set(\(column), ?, json(?)), revision = ? WHERE id = ? AND state = 'RUNNING'",
+                           arguments: [path, json, try Self.nextRevision(db), trialID])
+            if db.changesCount == 0 { try Self.diagnoseNotRunning(db, trialID, what) }
+        }
+    }
+
+    /// The JSON path of an object member, `$."key"`; nil for a key SQLite's paths cannot quote.
+    static func jsonPath(_ key: String) -> String? {
+        key.contains("\"") || key.contains("\\") ? nil : "$.\"\(key)\""
+    }
+
+    static func requireRunning(_ row: Row, _ what: String) throws {
+        let state: String = row["state"]
+        guard state == TrialState.running.rawValue else {
+            throw StorageError(.trialNotRunning, "\(what): trial \(row["number"] as Int) is \(state), not RUNNING")
+        }
+    }
+
+    /// Throws why an update of a running trial changed nothing.
+    static func diagnoseNotRunning(_ db: Database, _ trialID: Int, _ what: String) throws {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, number FROM trials WHERE id = ?"), arguments: [trialID]) else {
+            throw StorageError(.trialNotFound, "no trial with id \(trialID)")
+        }
+        try requireRunning(row, what)
     }
 
     @discardableResult
     public func finishTrial(id: Int, state: TrialState, values: [Double]?, failReason: String?) async throws -> FrozenTrial {
         guard state.isFinished else { throw StorageError(.invalidValue, "a trial can only finish as COMPLETE, PRUNED or FAILED, not \(state.rawValue)") }
-        return try await modifyRunning(id, "finish as \(state.rawValue)") { t in
+        return try modifyRunning(id, "finish as \(state.rawValue)") { t in
             t.state = state
             t.values = state == .complete ? values : nil
             t.failReason = failReason
@@ -235,15 +302,15 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     }
 
     public func trial(id: Int) async throws -> FrozenTrial {
-        try await read { db in try Self.trial(db, id: id) }
+        try read { db in try Self.trial(db, id: id) }
     }
 
     public func trials(studyID: Int, states: Set<TrialState>?) async throws -> [FrozenTrial] {
         let since = cache.revision(of: studyID)
-        let (changed, revision) = try await read { db -> ([FrozenTrial], Int64) in
+        let (changed, revision) = try read { db -> ([FrozenTrial], Int64) in
             try Self.requireStudy(db, studyID)
-            let revision = try Int64.fetchOne(db, sql: "SELECT value FROM revision") ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM trials WHERE study_id = ? AND revision > ? ORDER BY number",
+            let revision = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM revision")) ?? 0
+            let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM trials WHERE study_id = ? AND revision > ? ORDER BY number"),
                                         arguments: [studyID, since])
             return (try rows.map(Self.trial(row:)), revision)
         }
@@ -253,7 +320,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     }
 
     public func failStaleTrials(studyID: Int, gracePeriod: TimeInterval) async throws -> [FrozenTrial] {
-        try await write { db in
+        try write { db in
             try Self.requireStudy(db, studyID)
             let cutoff = Date().addingTimeInterval(-gracePeriod).timeIntervalSinceReferenceDate
             let ids = try Int.fetchAll(db, sql: "SELECT id FROM trials WHERE study_id = ? AND state = 'RUNNING' AND COALESCE(heartbeat_at, -1e300) < ? ORDER BY number",
@@ -281,8 +348,8 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     /// Applies `change` to a running trial in one transaction; `change` returns the columns it
     /// changed (none: nothing is written).
     @discardableResult
-    func modifyRunning(_ id: Int, _ what: String, _ change: @escaping @Sendable (inout FrozenTrial) throws -> [Column]) async throws -> FrozenTrial {
-        try await write { db in
+    func modifyRunning(_ id: Int, _ what: String, _ change: (inout FrozenTrial) throws -> [Column]) throws -> FrozenTrial {
+        try write { db in
             var t = try Self.trial(db, id: id)
             guard t.state == .running else { throw StorageError(.trialNotRunning, "\(what): trial \(t.number) is \(t.state.rawValue), not RUNNING") }
             let columns = try change(&t)
@@ -310,22 +377,21 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
         }
         arguments += [try nextRevision(db), t.id]
         let assignments = columns.map { "\($0.rawValue) = ?" }.joined(separator: ", ")
-        try db.execute(sql: "UPDATE trials SET \(assignments), revision = ? WHERE id = ?", arguments: arguments)
+        try db.run("UPDATE trials SET \(assignments), revision = ? WHERE id = ?", arguments: arguments)
     }
 
     static func nextRevision(_ db: Database) throws -> Int64 {
-        try db.execute(sql: "UPDATE revision SET value = value + 1")
-        return try Int64.fetchOne(db, sql: "SELECT value FROM revision")!
+        try Int64.fetchOne(db.cachedStatement(sql: "UPDATE revision SET value = value + 1 RETURNING value"))!
     }
 
     static func requireStudy(_ db: Database, _ id: Int) throws {
-        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM studies WHERE id = ?", arguments: [id]) != nil else {
+        guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM studies WHERE id = ?"), arguments: [id]) != nil else {
             throw StorageError(.studyNotFound, "no study with id \(id)")
         }
     }
 
     static func trial(_ db: Database, id: Int) throws -> FrozenTrial {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM trials WHERE id = ?", arguments: [id]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM trials WHERE id = ?"), arguments: [id]) else {
             throw StorageError(.trialNotFound, "no trial with id \(id)")
         }
         return try trial(row: row)
@@ -350,16 +416,31 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
 /// JSON for the columns that hold structured values. Non-finite numbers (a diverged loss) are
 /// written as the strings "NaN", "Infinity" and "-Infinity" and read back as numbers.
 enum Coding {
-    static func string<T: Encodable>(_ value: T) throws -> String {
+    /// A number as JSON text, non-finite ones as the strings ``string(_:)`` writes for them.
+    static func number(_ x: Double) -> String {
+        if x.isFinite { return "\(x)" }
+        return x.isNaN ? "\"NaN\"" : x > 0 ? "\"Infinity\"" : "\"-Infinity\""
+    }
+
+    // Configured once and shared: encoding and decoding keep no state between calls.
+    nonisolated(unsafe) private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        return encoder
+    }()
+
+    nonisolated(unsafe) private static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return decoder
+    }()
+
+    static func string<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         do {
             return try decoder.decode(type, from: Data(text.utf8))
         } catch {
@@ -404,4 +485,12 @@ final class HistoryCache: @unchecked Sendable {
 
 private extension [FrozenTrial] {
     func isSorted() -> Bool { zip(self, dropFirst()).allSatisfy { $0.number < $1.number } }
+}
+
+extension Database {
+    /// Executes `sql` through the connection's statement cache: the hot statements are parsed
+    /// once per connection.
+    func run(_ sql: String, arguments: StatementArguments = StatementArguments()) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
 }

@@ -121,6 +121,25 @@ struct StorageConformanceTests {
         await #expect(throws: StorageError.self) { try await storage.trial(id: 12345) }
     }
 
+    @Test("any name: quotes, backslashes, dots, spaces and non-ASCII in parameter names and attribute keys", arguments: Backend.allCases)
+    func awkwardNames(_ backend: Backend) async throws {
+        let storage = try backend.make()
+        let study = try await storage.createStudy(name: "s", directions: [.minimize], loadIfExists: true)
+        let t = try #require(try await storage.startTrial(studyID: study.id, limit: nil, worker: nil))
+        let names = ["a\"b", "back\\slash", "dot.ted", "sp ace", "$.x", "λ[0]", "'quote'"]
+        for (i, name) in names.enumerated() {
+            try await storage.setParameter(trialID: t.id, name: name, value: .int(i), distribution: .int(low: 0, high: 10))
+            try await storage.setParameter(trialID: t.id, name: name, value: .int(9), distribution: .int(low: 0, high: 10))
+            await #expect(throws: StorageError.self) { try await storage.setParameter(trialID: t.id, name: name, value: .int(1), distribution: .int(low: 0, high: 5)) }
+            try await storage.setTrialAttribute(trialID: t.id, key: name, value: .string(name), system: false)
+            try await storage.setTrialAttribute(trialID: t.id, key: name, value: .number(Double(i)), system: true)
+        }
+        let stored = try await storage.trial(id: t.id)
+        #expect(stored.parameters == Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, ParameterValue.int($0)) }))
+        #expect(stored.userAttributes == Dictionary(uniqueKeysWithValues: names.map { ($0, JSONValue.string($0)) }))
+        #expect(stored.systemAttributes == Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, JSONValue.number(Double($0))) }))
+    }
+
     @Test("ending trials: values only when complete, the reason kept, only RUNNING trials end; filters by state", arguments: Backend.allCases)
     func ending(_ backend: Backend) async throws {
         let storage = try backend.make()
