@@ -23,6 +23,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     public let path: String
     let pool: DatabasePool
     private let cache = HistoryCache()
+    private let pending = PendingWrites()
 
     /// Opens (creating it if needed) the database at `path` and brings its schema up to date.
     /// - Throws: ``StorageError`` (`.backend`) naming the file when it cannot be opened or
@@ -119,6 +120,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     }
 
     public func deleteStudy(id: Int) async throws {
+        try flush(nil)
         try write { db in
             try db.run("DELETE FROM studies WHERE id = ?", arguments: [id])
             guard db.changesCount > 0 else { throw StorageError(.studyNotFound, "no study with id \(id)") }
@@ -152,7 +154,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     // MARK: Trials
 
     public func startTrial(studyID: Int, limit: Int?, worker: String?) async throws -> FrozenTrial? {
-        try write { db in
+        let trial = try write { db -> FrozenTrial? in
             try Self.requireStudy(db, studyID)
             if let limit {
                 let started = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM trials WHERE study_id = ? AND state != 'WAITING'"), arguments: [studyID]) ?? 0
@@ -172,6 +174,8 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
             return FrozenTrial(id: Int(db.lastInsertedRowID), studyID: studyID, number: number, state: .running,
                                startedAt: date, heartbeatAt: date, worker: worker)
         }
+        if let trial { pending.started(trial) }
+        return trial
     }
 
     public func enqueueTrial(studyID: Int, parameters: [String: ParameterValue], userAttributes: [String: JSONValue]) async throws -> FrozenTrial {
@@ -202,6 +206,10 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
             return
         }
         let (valueText, distributionText) = (try Coding.string(value), try Coding.string(distribution))
+        if try pending.setParameter(trialID, name, value: valueText, distribution: distribution, text: distributionText) {
+            scheduleFlush()
+            return
+        }
         try write { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, number, json_extract(distributions, ?) AS existing FROM trials WHERE id = ?"), arguments: [path, trialID]) else {
                 throw StorageError(.trialNotFound, "no trial with id \(trialID)")
@@ -220,10 +228,15 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     }
 
     public func reportIntermediateValue(trialID: Int, step: Int, value: Double) async throws {
+        if pending.report(trialID, step: step, value: value) {
+            scheduleFlush()
+            return
+        }
         try setRunningJSON(trialID, column: "intermediate_values", path: "$.\"\(step)\"", json: Coding.number(value), "report step \(step)")
     }
 
     public func setTrialAttribute(trialID: Int, key: String, value: JSONValue, system: Bool) async throws {
+        try flush([trialID])
         guard let path = Self.jsonPath(key) else {
             // A key JSON paths cannot quote: the whole-row path.
             guard system else {
@@ -253,7 +266,10 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     }
 
     public func heartbeat(trialID: Int) async throws {
+        if let error = pending.takeDeferredError(trialID) { throw error }
+        let writes = pending.take([trialID])
         try write { db in
+            for (id, w) in writes { try PendingWrites.write(id, w, db) }
             try db.run("UPDATE trials SET heartbeat_at = ?, revision = ? WHERE id = ? AND state = 'RUNNING'",
                            arguments: [Date().timeIntervalSinceReferenceDate, try Self.nextRevision(db), trialID])
             if db.changesCount == 0 { try Self.diagnoseNotRunning(db, trialID, "heartbeat") }
@@ -267,6 +283,28 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
                            arguments: [path, json, try Self.nextRevision(db), trialID])
             if db.changesCount == 0 { try Self.diagnoseNotRunning(db, trialID, what) }
         }
+    }
+
+    // MARK: Pending writes
+
+    /// Writes the pending values of `trialIDs` (all when nil) in one transaction. A trial that
+    /// no longer runs loses its values; the error is raised by its next operation.
+    func flush(_ trialIDs: [Int]?) throws {
+        let writes = pending.take(trialIDs)
+        guard !writes.isEmpty else { return }
+        try write { db in
+            for (id, w) in writes.sorted(by: { $0.key < $1.key }) {
+                do {
+                    try PendingWrites.write(id, w, db)
+                } catch let error as StorageError where error.kind == .trialNotRunning || error.kind == .trialNotFound {
+                    pending.postpone(error, for: id)
+                }
+            }
+        }
+    }
+
+    private func scheduleFlush() {
+        pending.ensureFlusher { [weak self] in try? self?.flush(nil) }
     }
 
     /// The JSON path of an object member, `$."key"`; nil for a key SQLite's paths cannot quote.
@@ -292,7 +330,10 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     @discardableResult
     public func finishTrial(id: Int, state: TrialState, values: [Double]?, failReason: String?) async throws -> FrozenTrial {
         guard state.isFinished else { throw StorageError(.invalidValue, "a trial can only finish as COMPLETE, PRUNED or FAILED, not \(state.rawValue)") }
-        return try modifyRunning(id, "finish as \(state.rawValue)") { t in
+        if let error = pending.takeDeferredError(id) { throw error }
+        let writes = pending.take([id])
+        defer { pending.ended(id) }
+        return try modifyRunning(id, "finish as \(state.rawValue)", before: writes) { t in
             t.state = state
             t.values = state == .complete ? values : nil
             t.failReason = failReason
@@ -302,10 +343,12 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     }
 
     public func trial(id: Int) async throws -> FrozenTrial {
-        try read { db in try Self.trial(db, id: id) }
+        try flush(nil)
+        return try read { db in try Self.trial(db, id: id) }
     }
 
     public func trials(studyID: Int, states: Set<TrialState>?) async throws -> [FrozenTrial] {
+        try flush(nil)
         let since = cache.revision(of: studyID)
         let (changed, revision) = try read { db -> ([FrozenTrial], Int64) in
             try Self.requireStudy(db, studyID)
@@ -320,7 +363,8 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     }
 
     public func failStaleTrials(studyID: Int, gracePeriod: TimeInterval) async throws -> [FrozenTrial] {
-        try write { db in
+        try flush(nil)
+        let failed = try write { db -> [FrozenTrial] in
             try Self.requireStudy(db, studyID)
             let cutoff = Date().addingTimeInterval(-gracePeriod).timeIntervalSinceReferenceDate
             let ids = try Int.fetchAll(db, sql: "SELECT id FROM trials WHERE study_id = ? AND state = 'RUNNING' AND COALESCE(heartbeat_at, -1e300) < ? ORDER BY number",
@@ -334,6 +378,8 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
                 return t
             }
         }
+        for t in failed { pending.ended(t.id) }
+        return failed
     }
 
     // MARK: Rows
@@ -348,8 +394,10 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     /// Applies `change` to a running trial in one transaction; `change` returns the columns it
     /// changed (none: nothing is written).
     @discardableResult
-    func modifyRunning(_ id: Int, _ what: String, _ change: (inout FrozenTrial) throws -> [Column]) throws -> FrozenTrial {
+    func modifyRunning(_ id: Int, _ what: String, before writes: [Int: PendingWrites.TrialWrites] = [:],
+                       _ change: (inout FrozenTrial) throws -> [Column]) throws -> FrozenTrial {
         try write { db in
+            for (trialID, w) in writes { try PendingWrites.write(trialID, w, db) }
             var t = try Self.trial(db, id: id)
             guard t.state == .running else { throw StorageError(.trialNotRunning, "\(what): trial \(t.number) is \(t.state.rawValue), not RUNNING") }
             let columns = try change(&t)
@@ -423,14 +471,14 @@ enum Coding {
     }
 
     // Configured once and shared: encoding and decoding keep no state between calls.
-    nonisolated(unsafe) private static let encoder: JSONEncoder = {
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return encoder
     }()
 
-    nonisolated(unsafe) private static let decoder: JSONDecoder = {
+    private static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return decoder
