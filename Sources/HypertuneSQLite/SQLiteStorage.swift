@@ -41,12 +41,46 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
         do {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try SQLiteSchema.migrator.migrate(pool)
+            pool = try Self.open(path, configuration)
         } catch let error as DatabaseError {
             throw StorageError(.backend, "cannot open the SQLite database \(path): \(error.message ?? error.description)")
         } catch {
             throw StorageError(.backend, "cannot open the SQLite database \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Opens the pool and migrates the schema. Switching a new file to WAL mode needs a moment
+    /// alone with it, and SQLite answers "database is locked" at once, without waiting, to the
+    /// processes opening it at that moment: they try again, for up to about ten seconds.
+    static func open(_ path: String, _ configuration: Configuration) throws -> DatabasePool {
+        var attempt = 0
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try migrate(pool)
+                return pool
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                attempt += 1
+                if attempt >= 100 { throw error }
+                Thread.sleep(forTimeInterval: 0.01 * Double(min(attempt, 10)))
+            }
+        }
+    }
+
+    /// Brings the schema up to date. Processes opening a new file together race to apply the
+    /// same migrations (the migrator reads which ones are applied before its transaction): the
+    /// loser's migration fails, and it is done once the winner's is complete.
+    static func migrate(_ pool: DatabasePool) throws {
+        let migrator = SQLiteSchema.migrator
+        for attempt in 1...5 {
+            do {
+                try migrator.migrate(pool)
+                return
+            } catch {
+                if try pool.read({ try migrator.hasCompletedMigrations($0) }) { return }
+                if attempt == 5 { throw error }
+                Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+            }
         }
     }
 

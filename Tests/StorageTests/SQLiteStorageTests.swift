@@ -82,6 +82,19 @@ struct SQLiteStorageTests {
         #expect(mode == "wal")
     }
 
+    @Test("connections opening a new file at once all find it migrated")
+    func concurrentOpening() async throws {
+        for _ in 0..<5 {
+            let path = Backend.scratchFile("race")
+            let opened = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<6 { group.addTask { (try? SQLiteStorage(path: path)) != nil } }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(opened.allSatisfy { $0 })
+            #expect(try await SQLiteStorage(path: path).createStudy(name: "s", directions: [.minimize], loadIfExists: true).id == 1)
+        }
+    }
+
     @Test("bad files and URLs are clear errors that name them")
     func badInput() throws {
         let path = Backend.scratchFile("garbage")

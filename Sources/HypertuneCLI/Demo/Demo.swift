@@ -29,6 +29,9 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Trials of the study (with --study).")
     var trials: Int = 30
 
+    @Option(help: "Where the study lives (with --study): sqlite:///relative.db, sqlite:////absolute.db or memory:. Running again continues the study.")
+    var storage: String = "sqlite:///hypertune.db"
+
     @Option(help: "Trials run at once (with --study).")
     var parallelism: Int = 1
 
@@ -115,10 +118,13 @@ struct Demo: AsyncParsableCommand {
         let (x, labels) = Self.spirals(perClass: pointsPerClass, generator: &g)
         let (validation, validationLabels) = Self.spirals(perClass: pointsPerClass, generator: &g)
         let steps = self.steps, seed = self.seed, every = max(1, steps / 10)
+        let store = try StorageURL.open(storage)
         let study = try await Study.create(
-            name: "spiral-mlp", direction: .minimize, sampler: TPESampler(seed: seed),
+            name: "spiral-mlp", storage: store, direction: .minimize, sampler: TPESampler(seed: seed),
             pruner: MedianPruner(startupTrials: 5, warmupSteps: steps / 5))
+        let before = try await study.trials().count
         print("Tuning an MLP on \(labels.count) spiral points: \(trials) trials of \(steps) steps, TPE with median pruning")
+        print("study 'spiral-mlp' in \(storage)" + (before > 0 ? ", continuing after its \(before) trials" : ""))
         print("trial  state     validation loss  learning rate  momentum  hidden")
         let clock = ContinuousClock(), start = clock.now
         try await study.optimize(trials: trials, parallelism: parallelism, onTrialFinished: { t in
@@ -151,7 +157,8 @@ struct Demo: AsyncParsableCommand {
         let seconds = Double((clock.now - start).components.seconds) + Double((clock.now - start).components.attoseconds) * 1e-18
         let all = try await study.trials()
         let count = { (state: TrialState) in all.count { $0.state == state } }
-        print(String(format: "%d complete, %d pruned, %d failed in %.1f s", count(.complete), count(.pruned), count(.failed), seconds))
+        print(String(format: "%d trials in the study: %d complete, %d pruned, %d failed (this run: %d trials in %.1f s)",
+                     all.count, count(.complete), count(.pruned), count(.failed), all.count - before, seconds))
         if let best = try await study.bestTrial() {
             print("best: trial \(best.number), validation loss \(String(format: "%.4f", best.value ?? .nan)), " +
                   best.parameters.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", "))
