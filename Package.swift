@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "HypertuneCharts", targets: ["HypertuneCharts"]),
         .library(name: "Hypertune", targets: ["Hypertune"]),
         .library(name: "HypertuneSQLite", targets: ["HypertuneSQLite"]),
+        .library(name: "HypertunePostgres", targets: ["HypertunePostgres"]),
         .executable(name: "hypertune", targets: ["HypertuneCLI"]),
     ],
     dependencies: [
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // OpenBLAS through pkg-config on Linux; Accelerate is used instead on Apple platforms.
@@ -60,6 +62,12 @@ let package = Package(
         .target(
             name: "HypertuneSQLite",
             dependencies: ["Hypertune", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // Storage on PostgreSQL (PostgresNIO): many workers on many machines.
+        .target(
+            name: "HypertunePostgres",
+            dependencies: ["Hypertune", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -110,7 +118,8 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             // The CLI for its worker processes (the multi-process tests run the built binary).
-            dependencies: ["Hypertune", "HypertuneSQLite", "HypertuneCLI", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Hypertune", "HypertuneSQLite", "HypertunePostgres", "HypertuneCLI", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -27,3 +27,43 @@ ensure_system_packages() {
     as_root apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null ||
         { as_root apt-get update >/dev/null && as_root apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; }
 }
+
+# Starts a throw-away PostgreSQL cluster for the tests (Debian's postgresql package, installed
+# when missing) on a loopback port, exports HYPERTUNE_TEST_POSTGRES_URL for it, and stops and
+# removes it when the calling script exits. As root, the server runs as the postgres user.
+start_test_postgres() {
+    ensure_system_packages postgresql
+    local bin
+    bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+    if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+        echo "error: no PostgreSQL server binaries under /usr/lib/postgresql (apt-get install postgresql)" >&2
+        return 1
+    fi
+    HYPERTUNE_PG_DIR=$(mktemp -d /tmp/hypertune-pg.XXXXXX)
+    HYPERTUNE_PG_AS=()
+    if [ "$(id -u)" -eq 0 ]; then
+        chown postgres: "$HYPERTUNE_PG_DIR"
+        HYPERTUNE_PG_AS=(runuser -u postgres --)
+    fi
+    HYPERTUNE_PG_CTL="$bin/pg_ctl"
+    "${HYPERTUNE_PG_AS[@]}" "$bin/initdb" -D "$HYPERTUNE_PG_DIR/data" -A trust -U hypertune --no-sync >"$HYPERTUNE_PG_DIR/initdb.log" 2>&1 ||
+        { cat "$HYPERTUNE_PG_DIR/initdb.log" >&2; return 1; }
+    local port attempt
+    for attempt in 1 2 3 4 5; do
+        port=$((20000 + RANDOM % 30000))
+        if "${HYPERTUNE_PG_AS[@]}" "$HYPERTUNE_PG_CTL" -D "$HYPERTUNE_PG_DIR/data" -l "$HYPERTUNE_PG_DIR/server.log" -w \
+            -o "-p $port -k $HYPERTUNE_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null; then
+            export HYPERTUNE_TEST_POSTGRES_URL="postgresql://hypertune@127.0.0.1:$port/postgres"
+            trap stop_test_postgres EXIT
+            return 0
+        fi
+    done
+    echo "error: the test PostgreSQL server did not start; its log:" >&2
+    cat "$HYPERTUNE_PG_DIR/server.log" >&2
+    return 1
+}
+
+stop_test_postgres() {
+    "${HYPERTUNE_PG_AS[@]}" "$HYPERTUNE_PG_CTL" -D "$HYPERTUNE_PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$HYPERTUNE_PG_DIR"
+}

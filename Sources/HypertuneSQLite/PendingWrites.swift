@@ -143,7 +143,7 @@ final class PendingWrites: @unchecked Sendable {
         if !writes.reports.isEmpty {
             let pairs = Array(repeating: "?, json(?)", count: writes.reports.count).joined(separator: ", ")
             assignments.append("intermediate_values = json_set(intermediate_values, \(pairs))")
-            for (step, value) in writes.reports.sorted(by: { $0.key < $1.key }) { arguments += ["$.\"\(step)\"", Coding.number(value)] }
+            for (step, value) in writes.reports.sorted(by: { $0.key < $1.key }) { arguments += ["$.\"\(step)\"", StoredJSON.number(value)] }
         }
         arguments += [try SQLiteStorage.nextRevision(db), trialID]
         try db.run("UPDATE trials SET \(assignments.joined(separator: ", ")), revision = ? WHERE id = ?", arguments: arguments)

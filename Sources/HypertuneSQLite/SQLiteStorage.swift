@@ -22,7 +22,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     /// The database file.
     public let path: String
     let pool: DatabasePool
-    private let cache = HistoryCache()
+    private let cache = TrialRevisionCache()
     private let pending = PendingWrites()
 
     /// Opens (creating it if needed) the database at `path` and brings its schema up to date.
@@ -140,7 +140,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
             }
             let createdAt = Date()
             try db.run("INSERT INTO studies (name, directions, created_at) VALUES (?, ?, ?)",
-                           arguments: [name, try Coding.string(directions), createdAt.timeIntervalSinceReferenceDate])
+                           arguments: [name, try StoredJSON.string(directions), createdAt.timeIntervalSinceReferenceDate])
             return StudyRecord(id: Int(db.lastInsertedRowID), name: name, directions: directions, createdAt: createdAt)
         }
     }
@@ -168,9 +168,9 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
             guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT \(column) FROM studies WHERE id = ?"), arguments: [studyID]) else {
                 throw StorageError(.studyNotFound, "no study with id \(studyID)")
             }
-            var attributes = try Coding.decode([String: JSONValue].self, text)
+            var attributes = try StoredJSON.decode([String: JSONValue].self, text)
             attributes[key] = value
-            try db.run("UPDATE studies SET \(column) = ? WHERE id = ?", arguments: [try Coding.string(attributes), studyID])
+            try db.run("UPDATE studies SET \(column) = ? WHERE id = ?", arguments: [try StoredJSON.string(attributes), studyID])
         }
     }
 
@@ -179,9 +179,9 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     }
 
     static func study(row: Row) throws -> StudyRecord {
-        StudyRecord(id: row["id"], name: row["name"], directions: try Coding.decode([StudyDirection].self, row["directions"]),
-                    userAttributes: try Coding.decode([String: JSONValue].self, row["user_attributes"]),
-                    systemAttributes: try Coding.decode([String: JSONValue].self, row["system_attributes"]),
+        StudyRecord(id: row["id"], name: row["name"], directions: try StoredJSON.decode([StudyDirection].self, row["directions"]),
+                    userAttributes: try StoredJSON.decode([String: JSONValue].self, row["user_attributes"]),
+                    systemAttributes: try StoredJSON.decode([String: JSONValue].self, row["system_attributes"]),
                     createdAt: Date(timeIntervalSinceReferenceDate: row["created_at"]))
     }
 
@@ -218,7 +218,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
             let number = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM trials WHERE study_id = ?"), arguments: [studyID]) ?? 0
             let system: [String: JSONValue] = [FrozenTrial.fixedParametersKey: .object(parameters.mapValues(\.json))]
             try db.run("INSERT INTO trials (study_id, number, state, user_attributes, system_attributes, revision) VALUES (?, ?, 'WAITING', ?, ?, ?)",
-                           arguments: [studyID, number, try Coding.string(userAttributes), try Coding.string(system), try Self.nextRevision(db)])
+                           arguments: [studyID, number, try StoredJSON.string(userAttributes), try StoredJSON.string(system), try Self.nextRevision(db)])
             return try Self.trial(db, id: Int(db.lastInsertedRowID))
         }
     }
@@ -239,7 +239,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
             }
             return
         }
-        let (valueText, distributionText) = (try Coding.string(value), try Coding.string(distribution))
+        let (valueText, distributionText) = (try StoredJSON.string(value), try StoredJSON.string(distribution))
         if try pending.setParameter(trialID, name, value: valueText, distribution: distribution, text: distributionText) {
             scheduleFlush()
             return
@@ -250,7 +250,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
             }
             try Self.requireRunning(row, "set parameter '\(name)'")
             if let existingText = row["existing"] as String? {
-                let existing = try Coding.decode(Distribution.self, existingText)
+                let existing = try StoredJSON.decode(Distribution.self, existingText)
                 guard existing == distribution else {
                     throw StorageError(.parameterConflict, "parameter '\(name)' of trial \(row["number"] as Int) was drawn from \(existing), not \(distribution)")
                 }
@@ -266,7 +266,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
             scheduleFlush()
             return
         }
-        try setRunningJSON(trialID, column: "intermediate_values", path: "$.\"\(step)\"", json: Coding.number(value), "report step \(step)")
+        try setRunningJSON(trialID, column: "intermediate_values", path: "$.\"\(step)\"", json: StoredJSON.number(value), "report step \(step)")
     }
 
     public func setTrialAttribute(trialID: Int, key: String, value: JSONValue, system: Bool) async throws {
@@ -287,7 +287,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
             }
             return
         }
-        let text = try Coding.string(value)
+        let text = try StoredJSON.string(value)
         guard system else {
             try setRunningJSON(trialID, column: "user_attributes", path: path, json: text, "set user attribute '\(key)'")
             return
@@ -446,12 +446,12 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
         for column in columns {
             switch column {
             case .state: arguments += [t.state.rawValue]
-            case .parameters: arguments += [try Coding.string(t.parameters)]
-            case .distributions: arguments += [try Coding.string(t.distributions)]
-            case .values: arguments += [try t.values.map { try Coding.string($0) }]
-            case .intermediateValues: arguments += [try Coding.string(t.intermediateValues)]
-            case .userAttributes: arguments += [try Coding.string(t.userAttributes)]
-            case .systemAttributes: arguments += [try Coding.string(t.systemAttributes)]
+            case .parameters: arguments += [try StoredJSON.string(t.parameters)]
+            case .distributions: arguments += [try StoredJSON.string(t.distributions)]
+            case .values: arguments += [try t.values.map { try StoredJSON.string($0) }]
+            case .intermediateValues: arguments += [try StoredJSON.string(t.intermediateValues)]
+            case .userAttributes: arguments += [try StoredJSON.string(t.userAttributes)]
+            case .systemAttributes: arguments += [try StoredJSON.string(t.systemAttributes)]
             case .failReason: arguments += [t.failReason]
             case .finishedAt: arguments += [t.finishedAt?.timeIntervalSinceReferenceDate]
             case .heartbeat: arguments += [t.heartbeatAt?.timeIntervalSinceReferenceDate]
@@ -484,89 +484,15 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
         guard let state = TrialState(rawValue: row["state"]) else { throw StorageError(.backend, "trial \(row["id"] as Int): unknown state '\(row["state"] as String)'") }
         return FrozenTrial(
             id: row["id"], studyID: row["study_id"], number: row["number"], state: state,
-            parameters: try Coding.decode([String: ParameterValue].self, row["parameters"]),
-            distributions: try Coding.decode([String: Distribution].self, row["distributions"]),
-            values: try (row["values"] as String?).map { try Coding.decode([Double].self, $0) },
-            intermediateValues: try Coding.decode([Int: Double].self, row["intermediate_values"]),
-            userAttributes: try Coding.decode([String: JSONValue].self, row["user_attributes"]),
-            systemAttributes: try Coding.decode([String: JSONValue].self, row["system_attributes"]),
+            parameters: try StoredJSON.decode([String: ParameterValue].self, row["parameters"]),
+            distributions: try StoredJSON.decode([String: Distribution].self, row["distributions"]),
+            values: try (row["values"] as String?).map { try StoredJSON.decode([Double].self, $0) },
+            intermediateValues: try StoredJSON.decode([Int: Double].self, row["intermediate_values"]),
+            userAttributes: try StoredJSON.decode([String: JSONValue].self, row["user_attributes"]),
+            systemAttributes: try StoredJSON.decode([String: JSONValue].self, row["system_attributes"]),
             failReason: row["fail_reason"], startedAt: date("started_at"), finishedAt: date("finished_at"),
             heartbeatAt: date("heartbeat_at"), worker: row["worker"])
     }
-}
-
-/// JSON for the columns that hold structured values. Non-finite numbers (a diverged loss) are
-/// written as the strings "NaN", "Infinity" and "-Infinity" and read back as numbers.
-enum Coding {
-    /// A number as JSON text, non-finite ones as the strings ``string(_:)`` writes for them.
-    static func number(_ x: Double) -> String {
-        if x.isFinite { return "\(x)" }
-        return x.isNaN ? "\"NaN\"" : x > 0 ? "\"Infinity\"" : "\"-Infinity\""
-    }
-
-    // Configured once and shared: encoding and decoding keep no state between calls.
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return encoder
-    }()
-
-    private static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return decoder
-    }()
-
-    static func string<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        do {
-            return try decoder.decode(type, from: Data(text.utf8))
-        } catch {
-            throw StorageError(.backend, "a stored \(T.self) does not decode: \(error)")
-        }
-    }
-}
-
-/// Each study's trials as last read, with the revision read up to.
-final class HistoryCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var studies: [Int: (revision: Int64, trials: [FrozenTrial], index: [Int: Int])] = [:]
-
-    func revision(of study: Int) -> Int64 { lock.withLock { studies[study]?.revision ?? 0 } }
-
-    func forget(study: Int) { lock.withLock { studies[study] = nil } }
-
-    /// The study's trials in number order once `changed` (read up to `revision`) is merged in.
-    func merge(study: Int, _ changed: [FrozenTrial], upTo revision: Int64) -> [FrozenTrial] {
-        lock.withLock {
-            var entry = studies[study] ?? (0, [], [:])
-            for t in changed {
-                if let i = entry.index[t.id] {
-                    entry.trials[i] = t
-                } else {
-                    // New trials arrive in number order after those known (numbers are assigned
-                    // in commit order), so appending keeps the list sorted.
-                    entry.index[t.id] = entry.trials.count
-                    entry.trials.append(t)
-                }
-            }
-            if !entry.trials.isSorted() {
-                entry.trials.sort { $0.number < $1.number }
-                entry.index = Dictionary(uniqueKeysWithValues: entry.trials.enumerated().map { ($1.id, $0) })
-            }
-            entry.revision = max(entry.revision, revision)
-            studies[study] = entry
-            return entry.trials
-        }
-    }
-}
-
-private extension [FrozenTrial] {
-    func isSorted() -> Bool { zip(self, dropFirst()).allSatisfy { $0.number < $1.number } }
 }
 
 extension Database {

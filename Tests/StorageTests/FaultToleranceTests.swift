@@ -18,9 +18,9 @@ struct FaultToleranceTests {
         return false
     }
 
-    @Test("a running trial's heartbeat advances while its objective works, for optimize and for ask/tell", arguments: Backend.allCases)
+    @Test("a running trial's heartbeat advances while its objective works, for optimize and for ask/tell", arguments: Backend.available)
     func heartbeats(_ backend: Backend) async throws {
-        let storage = try backend.make()
+        let storage = try await backend.make()
         let study = try await Study.create(name: "beat", storage: storage, faultTolerance: Self.quick)
         try await study.optimize(trials: 1) { trial in
             let started = try #require(try await storage.trial(id: trial.id).heartbeatAt)
@@ -37,9 +37,9 @@ struct FaultToleranceTests {
         #expect(try await storage.trial(id: asked.id).heartbeatAt == ended)
     }
 
-    @Test("a dead worker's trial fails after the grace period and its parameters run again; a slow live trial is left alone", arguments: Backend.allCases)
+    @Test("a dead worker's trial fails after the grace period and its parameters run again; a slow live trial is left alone", arguments: Backend.available)
     func staleTrialRetried(_ backend: Backend) async throws {
-        let storage = try backend.make()
+        let storage = try await backend.make()
         let study = try await Study.create(name: "stale", storage: storage, sampler: RandomSampler(seed: 1), faultTolerance: Self.patient)
         // A worker that started a trial, drew its parameter and died: no heartbeats from it.
         let dead = try #require(try await storage.startTrial(studyID: study.record.id, limit: nil, worker: "dead"))
@@ -68,9 +68,9 @@ struct FaultToleranceTests {
         #expect(try await study.trials(states: [.waiting]).isEmpty)
     }
 
-    @Test("a worker whose trial was failed as stale meanwhile finds it so when it reports, and the study goes on", arguments: Backend.allCases)
+    @Test("a worker whose trial was failed as stale meanwhile finds it so when it reports, and the study goes on", arguments: Backend.available)
     func reapedUnderAWorker(_ backend: Backend) async throws {
-        let storage = try backend.make()
+        let storage = try await backend.make()
         // This worker beats every 10 s; a stricter one beside it counts 0.3 s without a beat as dead.
         let lax = try await Study.create(name: "mixed", storage: storage, sampler: RandomSampler(seed: 2))
         let strict = try await Study.create(name: "mixed", storage: storage, sampler: RandomSampler(seed: 3), faultTolerance: Self.quick)

@@ -1,19 +1,48 @@
 import Foundation
 import Hypertune
+import HypertunePostgres
 import HypertuneSQLite
+import Logging
+import PostgresNIO
 import Testing
 
 /// A storage backend under test, made fresh for each test.
 enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case memory, sqlite
+    case memory, sqlite, postgres
 
     var testDescription: String { rawValue }
 
-    func make() throws -> any Storage {
+    /// The backends this run can test: PostgreSQL when `HYPERTUNE_TEST_POSTGRES_URL` names a
+    /// server (`scripts/test` starts one).
+    static var available: [Backend] {
+        postgresURL == nil ? [.memory, .sqlite] : allCases
+    }
+
+    static var postgresURL: String? { ProcessInfo.processInfo.environment["HYPERTUNE_TEST_POSTGRES_URL"] }
+
+    func make() async throws -> any Storage {
         switch self {
         case .memory: InMemoryStorage()
         case .sqlite: try SQLiteStorage(path: Self.scratchFile("conformance"))
+        case .postgres: try await PostgresStorage(url: Self.freshPostgresDatabase())
         }
+    }
+
+    /// The URL of a new, empty database on the test server.
+    static func freshPostgresDatabase() async throws -> String {
+        let server = try #require(postgresURL, "HYPERTUNE_TEST_POSTGRES_URL is not set")
+        let components = try #require(URLComponents(string: server))
+        let name = "hypertune_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
+        let client = PostgresClient(configuration: .init(host: components.host!, port: components.port ?? 5432, username: components.user ?? "postgres",
+                                                         password: components.password, database: "postgres", tls: .disable))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+            group.cancelAll()
+        }
+        var fresh = components
+        fresh.path = "/" + name
+        return fresh.string!
     }
 
     /// A path for a new database file in a fresh directory.
@@ -27,9 +56,15 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
 /// documentation, the same behaviour as ``InMemoryStorage``.
 @Suite("Storage conformance")
 struct StorageConformanceTests {
-    @Test("studies: create, join, refuse, find, list, attributes, delete", arguments: Backend.allCases)
+    @Test("every backend is under test when the test script provides a PostgreSQL server")
+    func backendsUnderTest() {
+        guard ProcessInfo.processInfo.environment["HYPERTUNE_REQUIRE_POSTGRES"] == "1" else { return }
+        #expect(Backend.available == Backend.allCases, "HYPERTUNE_TEST_POSTGRES_URL is not set: the PostgreSQL storage goes untested")
+    }
+
+    @Test("studies: create, join, refuse, find, list, attributes, delete", arguments: Backend.available)
     func studies(_ backend: Backend) async throws {
-        let storage = try backend.make()
+        let storage = try await backend.make()
         let a = try await storage.createStudy(name: "a", directions: [.minimize], loadIfExists: true)
         let b = try await storage.createStudy(name: "b", directions: [.maximize, .minimize], loadIfExists: true)
         #expect(try await storage.createStudy(name: "a", directions: [.minimize], loadIfExists: true).id == a.id)
@@ -52,9 +87,9 @@ struct StorageConformanceTests {
         await #expect(throws: StorageError.self) { try await storage.setStudyAttribute(studyID: b.id, key: "k", value: .null, system: false) }
     }
 
-    @Test("starting trials: numbers in order, enqueued trials first and once, the limit counts started trials only", arguments: Backend.allCases)
+    @Test("starting trials: numbers in order, enqueued trials first and once, the limit counts started trials only", arguments: Backend.available)
     func starting(_ backend: Backend) async throws {
-        let storage = try backend.make()
+        let storage = try await backend.make()
         let study = try await storage.createStudy(name: "s", directions: [.minimize], loadIfExists: true)
         let first = try #require(try await storage.startTrial(studyID: study.id, limit: nil, worker: "w1"))
         #expect(first.number == 0 && first.state == .running && first.worker == "w1" && first.startedAt != nil && first.heartbeatAt != nil)
@@ -74,9 +109,9 @@ struct StorageConformanceTests {
         await #expect(throws: StorageError.self) { try await storage.startTrial(studyID: 999, limit: nil, worker: nil) }
     }
 
-    @Test("parameters, reports and attributes of a running trial; a finished trial is a record", arguments: Backend.allCases)
+    @Test("parameters, reports and attributes of a running trial; a finished trial is a record", arguments: Backend.available)
     func runningTrial(_ backend: Backend) async throws {
-        let storage = try backend.make()
+        let storage = try await backend.make()
         let study = try await storage.createStudy(name: "s", directions: [.minimize], loadIfExists: true)
         let t = try #require(try await storage.startTrial(studyID: study.id, limit: nil, worker: nil))
         let lr = Distribution.float(low: 1e-5, high: 1, log: true)
@@ -121,9 +156,9 @@ struct StorageConformanceTests {
         await #expect(throws: StorageError.self) { try await storage.trial(id: 12345) }
     }
 
-    @Test("any name: quotes, backslashes, dots, spaces and non-ASCII in parameter names and attribute keys", arguments: Backend.allCases)
+    @Test("any name: quotes, backslashes, dots, spaces and non-ASCII in parameter names and attribute keys", arguments: Backend.available)
     func awkwardNames(_ backend: Backend) async throws {
-        let storage = try backend.make()
+        let storage = try await backend.make()
         let study = try await storage.createStudy(name: "s", directions: [.minimize], loadIfExists: true)
         let t = try #require(try await storage.startTrial(studyID: study.id, limit: nil, worker: nil))
         let names = ["a\"b", "back\\slash", "dot.ted", "sp ace", "$.x", "λ[0]", "'quote'"]
@@ -140,9 +175,9 @@ struct StorageConformanceTests {
         #expect(stored.systemAttributes == Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, JSONValue.number(Double($0))) }))
     }
 
-    @Test("ending trials: values only when complete, the reason kept, only RUNNING trials end; filters by state", arguments: Backend.allCases)
+    @Test("ending trials: values only when complete, the reason kept, only RUNNING trials end; filters by state", arguments: Backend.available)
     func ending(_ backend: Backend) async throws {
-        let storage = try backend.make()
+        let storage = try await backend.make()
         let study = try await storage.createStudy(name: "s", directions: [.minimize, .maximize], loadIfExists: true)
         var ids: [Int] = []
         for _ in 0..<4 { ids.append(try #require(try await storage.startTrial(studyID: study.id, limit: nil, worker: nil)).id) }
@@ -157,9 +192,9 @@ struct StorageConformanceTests {
         #expect(try await storage.trials(studyID: study.id, states: [.waiting]).isEmpty)
     }
 
-    @Test("stale running trials fail with a reason; trials with a recent heartbeat and finished ones are left alone", arguments: Backend.allCases)
+    @Test("stale running trials fail with a reason; trials with a recent heartbeat and finished ones are left alone", arguments: Backend.available)
     func staleTrials(_ backend: Backend) async throws {
-        let storage = try backend.make()
+        let storage = try await backend.make()
         let study = try await storage.createStudy(name: "s", directions: [.minimize], loadIfExists: true)
         let stale = try #require(try await storage.startTrial(studyID: study.id, limit: nil, worker: "dead"))
         let done = try #require(try await storage.startTrial(studyID: study.id, limit: nil, worker: "w"))
@@ -175,9 +210,9 @@ struct StorageConformanceTests {
         await #expect(throws: StorageError.self) { try await storage.finishTrial(id: stale.id, state: .complete, values: [0], failReason: nil) }
     }
 
-    @Test("concurrent workers: a limit of 60 gives exactly 60 trials, numbered 0…59, and each enqueued trial runs once", arguments: Backend.allCases)
+    @Test("concurrent workers: a limit of 60 gives exactly 60 trials, numbered 0…59, and each enqueued trial runs once", arguments: Backend.available)
     func concurrentStarts(_ backend: Backend) async throws {
-        let storage = try backend.make()
+        let storage = try await backend.make()
         let study = try await storage.createStudy(name: "s", directions: [.minimize], loadIfExists: true)
         for i in 0..<10 { _ = try await storage.enqueueTrial(studyID: study.id, parameters: ["i": .int(i)], userAttributes: [:]) }
         let started = try await withThrowingTaskGroup(of: [FrozenTrial].self) { group in
@@ -199,7 +234,7 @@ struct StorageConformanceTests {
         #expect(trials.filter(\.isEnqueued).compactMap { $0.fixedParameters["i"]?.intValue }.sorted() == Array(0..<10))
     }
 
-    @Test("a TPE study proposes the same parameters on every backend", arguments: Backend.allCases)
+    @Test("a TPE study proposes the same parameters on every backend", arguments: Backend.available)
     func sameProposals(_ backend: Backend) async throws {
         func run(_ storage: any Storage) async throws -> [[String: ParameterValue]] {
             let study = try await Study.create(name: "tpe", storage: storage, sampler: TPESampler(seed: 4))

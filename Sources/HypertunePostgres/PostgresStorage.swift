@@ -1,0 +1,366 @@
+import Foundation
+import Hypertune
+import Logging
+import PostgresNIO
+
+/// Studies and trials in a PostgreSQL database (`postgresql://user:password@host:port/database`):
+/// many workers on many machines share a study.
+///
+/// Nothing but the database coordinates the workers. Every operation is one transaction, and
+/// each transaction that writes to a study first bumps the study row's revision counter: the row
+/// lock it takes serialises the study's writers until commit, so claiming an enqueued trial,
+/// numbering a new one and the trial limit are exact, and revisions are committed in increasing
+/// order (history reads fetch only the trials stamped since the last read, as
+/// `SQLiteStorage` does). Schema migrations are named, ordered and applied on open under an
+/// advisory lock, so that processes opening a new database together apply each once.
+///
+/// The connection pool runs as long as the storage lives.
+public final class PostgresStorage: Storage, @unchecked Sendable {
+    /// The URL, without its password.
+    public let description: String
+    let client: PostgresClient
+    private let runner: Task<Void, Never>
+    private let cache = TrialRevisionCache()
+    private static let logger = Logger(label: "hypertune.postgres")
+
+    /// Connects to the database a URL names and brings its schema up to date.
+    /// - Throws: ``StorageError`` (`.backend`) with the server's reason when it cannot.
+    public init(url: String) async throws {
+        let parsed = try Self.parse(url)
+        description = parsed.redacted
+        let configuration = PostgresClient.Configuration(host: parsed.host, port: parsed.port, username: parsed.user,
+                                                         password: parsed.password, database: parsed.database, tls: .disable)
+        let client = PostgresClient(configuration: configuration)
+        self.client = client
+        runner = Task { await client.run() }
+        do {
+            try await Self.translating(description) { try await PostgresSchema.migrate(client, logger: Self.logger) }
+        } catch {
+            runner.cancel()
+            throw error
+        }
+    }
+
+    deinit { runner.cancel() }
+
+    /// The parts of a `postgresql://` URL.
+    static func parse(_ url: String) throws -> (user: String, password: String?, host: String, port: Int, database: String, redacted: String) {
+        guard let components = URLComponents(string: url), ["postgresql", "postgres"].contains(components.scheme ?? ""),
+              let host = components.host, !host.isEmpty else {
+            throw StorageError(.invalidValue, "'\(url)' is not a PostgreSQL URL (postgresql://user:password@host:port/database)")
+        }
+        let user = components.user ?? "postgres", port = components.port ?? 5432
+        let database = String(components.path.drop { $0 == "/" })
+        let redacted = "postgresql://\(user)\(components.password == nil ? "" : ":***")@\(host):\(port)/\(database)"
+        return (user, components.password, host, port, database.isEmpty ? user : database, redacted)
+    }
+
+    // MARK: Running operations
+
+    static func translating<T>(_ where: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as StorageError {
+            throw error
+        } catch let error as PSQLError {
+            let reason = error.serverInfo?[.message] ?? "\(error.code)"
+            throw StorageError(.backend, "PostgreSQL \(`where`): \(reason)")
+        } catch {
+            throw StorageError(.backend, "PostgreSQL \(`where`): \(error)")
+        }
+    }
+
+    /// Runs `body` in one transaction.
+    func transaction<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await Self.translating(description) {
+            try await client.withConnection { connection in
+                try await connection.query("BEGIN", logger: Self.logger)
+                do {
+                    let result = try await body(connection)
+                    try await connection.query("COMMIT", logger: Self.logger)
+                    return result
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: Self.logger)
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Bumps study `id`'s revision, locking its row until the transaction ends; nil when there is
+    /// no such study.
+    static func nextRevision(_ c: PostgresConnection, study id: Int) async throws -> Int64? {
+        let rows = try await c.query("UPDATE hypertune_studies SET revision = revision + 1 WHERE id = \(id) RETURNING revision", logger: logger)
+        for try await revision in rows.decode(Int64.self) { return revision }
+        return nil
+    }
+
+    /// Bumps the revision of the study of trial `id`; its study's id, or nil for no such trial.
+    static func lockStudy(ofTrial id: Int, _ c: PostgresConnection) async throws -> (study: Int, revision: Int64) {
+        let rows = try await c.query("""
+            UPDATE hypertune_studies SET revision = revision + 1
+            WHERE id = (SELECT study_id FROM hypertune_trials WHERE id = \(id)) RETURNING id, revision
+            """, logger: logger)
+        for try await (study, revision) in rows.decode((Int, Int64).self) { return (study, revision) }
+        throw StorageError(.trialNotFound, "no trial with id \(id)")
+    }
+
+    static func first<T: PostgresDecodable & Sendable>(_ rows: PostgresRowSequence, _ type: T.Type) async throws -> T? {
+        for try await value in rows.decode(T.self) { return value }
+        return nil
+    }
+
+    // MARK: Studies
+
+    static let studyColumns = "id, name, directions::text, user_attributes::text, system_attributes::text, created_at"
+
+    static func study(_ rows: PostgresRowSequence) async throws -> [StudyRecord] {
+        var studies: [StudyRecord] = []
+        for try await (id, name, directions, user, system, created) in rows.decode((Int, String, String, String, String, Double).self) {
+            studies.append(StudyRecord(id: id, name: name, directions: try StoredJSON.decode([StudyDirection].self, directions),
+                                       userAttributes: try StoredJSON.decode([String: JSONValue].self, user),
+                                       systemAttributes: try StoredJSON.decode([String: JSONValue].self, system),
+                                       createdAt: Date(timeIntervalSinceReferenceDate: created)))
+        }
+        return studies
+    }
+
+    public func createStudy(name: String, directions: [StudyDirection], loadIfExists: Bool) async throws -> StudyRecord {
+        guard !directions.isEmpty else { throw StorageError(.invalidValue, "study '\(name)': at least one direction is needed") }
+        let directionsText = try StoredJSON.string(directions), now = Date().timeIntervalSinceReferenceDate
+        return try await transaction { c in
+            // Inserted unless the name is taken (a concurrent creator waits on the unique index).
+            if let created = try await Self.study(c.query("""
+                INSERT INTO hypertune_studies (name, directions, created_at) VALUES (\(name), \(directionsText)::jsonb, \(now))
+                ON CONFLICT (name) DO NOTHING RETURNING \(unescaped: Self.studyColumns)
+                """, logger: Self.logger)).first {
+                return created
+            }
+            let rows = try await c.query("SELECT \(unescaped: Self.studyColumns) FROM hypertune_studies WHERE name = \(name)", logger: Self.logger)
+            guard let record = try await Self.study(rows).first else { throw StorageError(.backend, "study '\(name)' vanished while being created") }
+            guard loadIfExists else { throw StorageError(.studyExists, "a study named '\(name)' already exists") }
+            guard record.directions == directions else {
+                throw StorageError(.studyExists, "study '\(name)' exists with directions \(record.directions.map(\.rawValue)), not \(directions.map(\.rawValue))")
+            }
+            return record
+        }
+    }
+
+    public func study(named name: String) async throws -> StudyRecord? {
+        try await transaction { c in
+            try await Self.study(c.query("SELECT \(unescaped: Self.studyColumns) FROM hypertune_studies WHERE name = \(name)", logger: Self.logger)).first
+        }
+    }
+
+    public func allStudies() async throws -> [StudyRecord] {
+        try await transaction { c in
+            try await Self.study(c.query("SELECT \(unescaped: Self.studyColumns) FROM hypertune_studies ORDER BY id", logger: Self.logger))
+        }
+    }
+
+    public func deleteStudy(id: Int) async throws {
+        try await transaction { c in
+            guard try await Self.first(c.query("DELETE FROM hypertune_studies WHERE id = \(id) RETURNING id", logger: Self.logger), Int.self) != nil else {
+                throw StorageError(.studyNotFound, "no study with id \(id)")
+            }
+        }
+        cache.forget(study: id)
+    }
+
+    public func setStudyAttribute(studyID: Int, key: String, value: JSONValue, system: Bool) async throws {
+        let text = try StoredJSON.string(value), column = system ? "system_attributes" : "user_attributes"
+        try await transaction { c in
+            let updated = try await Self.first(c.query("""
+                UPDATE hypertune_studies SET \(unescaped: column) = jsonb_set(\(unescaped: column), ARRAY[\(key)], \(text)::jsonb)
+                WHERE id = \(studyID) RETURNING id
+                """, logger: Self.logger), Int.self)
+            guard updated != nil else { throw StorageError(.studyNotFound, "no study with id \(studyID)") }
+        }
+    }
+
+    // MARK: Trials
+
+    static let trialColumns = """
+        id, study_id, number, state, parameters::text, distributions::text, "values"::text, intermediate_values::text,
+        user_attributes::text, system_attributes::text, fail_reason, started_at, finished_at, heartbeat_at, worker
+        """
+
+    static func trials(_ rows: PostgresRowSequence) async throws -> [FrozenTrial] {
+        var trials: [FrozenTrial] = []
+        for try await row in rows {
+            let r = row.makeRandomAccess()
+            func date(_ i: Int) throws -> Date? { try r[i].decode(Double?.self).map(Date.init(timeIntervalSinceReferenceDate:)) }
+            let stateText = try r[3].decode(String.self)
+            guard let state = TrialState(rawValue: stateText) else { throw StorageError(.backend, "unknown trial state '\(stateText)'") }
+            trials.append(FrozenTrial(
+                id: try r[0].decode(Int.self), studyID: try r[1].decode(Int.self), number: try r[2].decode(Int.self), state: state,
+                parameters: try StoredJSON.decode([String: ParameterValue].self, r[4].decode(String.self)),
+                distributions: try StoredJSON.decode([String: Distribution].self, r[5].decode(String.self)),
+                values: try r[6].decode(String?.self).map { try StoredJSON.decode([Double].self, $0) },
+                intermediateValues: try StoredJSON.decode([Int: Double].self, r[7].decode(String.self)),
+                userAttributes: try StoredJSON.decode([String: JSONValue].self, r[8].decode(String.self)),
+                systemAttributes: try StoredJSON.decode([String: JSONValue].self, r[9].decode(String.self)),
+                failReason: try r[10].decode(String?.self), startedAt: try date(11), finishedAt: try date(12),
+                heartbeatAt: try date(13), worker: try r[14].decode(String?.self)))
+        }
+        return trials
+    }
+
+    static func trial(_ c: PostgresConnection, id: Int) async throws -> FrozenTrial {
+        guard let t = try await trials(c.query("SELECT \(unescaped: trialColumns) FROM hypertune_trials WHERE id = \(id)", logger: logger)).first else {
+            throw StorageError(.trialNotFound, "no trial with id \(id)")
+        }
+        return t
+    }
+
+    public func startTrial(studyID: Int, limit: Int?, worker: String?) async throws -> FrozenTrial? {
+        try await transaction { c in
+            guard let revision = try await Self.nextRevision(c, study: studyID) else { throw StorageError(.studyNotFound, "no study with id \(studyID)") }
+            if let limit {
+                let started = try await Self.first(c.query("SELECT COUNT(*)::bigint FROM hypertune_trials WHERE study_id = \(studyID) AND state <> 'WAITING'", logger: Self.logger), Int.self) ?? 0
+                if started >= limit { return nil }
+            }
+            let now = Date().timeIntervalSinceReferenceDate
+            if let waiting = try await Self.first(c.query("""
+                SELECT id FROM hypertune_trials WHERE study_id = \(studyID) AND state = 'WAITING' ORDER BY number LIMIT 1
+                """, logger: Self.logger), Int.self) {
+                try await c.query("""
+                    UPDATE hypertune_trials SET state = 'RUNNING', started_at = \(now), heartbeat_at = \(now), worker = \(worker), revision = \(revision)
+                    WHERE id = \(waiting)
+                    """, logger: Self.logger)
+                return try await Self.trial(c, id: waiting)
+            }
+            let number = try await Self.first(c.query("SELECT COUNT(*)::bigint FROM hypertune_trials WHERE study_id = \(studyID)", logger: Self.logger), Int.self) ?? 0
+            return try await Self.trials(c.query("""
+                INSERT INTO hypertune_trials (study_id, number, state, started_at, heartbeat_at, worker, revision)
+                VALUES (\(studyID), \(number), 'RUNNING', \(now), \(now), \(worker), \(revision)) RETURNING \(unescaped: Self.trialColumns)
+                """, logger: Self.logger)).first
+        }
+    }
+
+    public func enqueueTrial(studyID: Int, parameters: [String: ParameterValue], userAttributes: [String: JSONValue]) async throws -> FrozenTrial {
+        let system = try StoredJSON.string([FrozenTrial.fixedParametersKey: JSONValue.object(parameters.mapValues(\.json))])
+        let user = try StoredJSON.string(userAttributes)
+        return try await transaction { c in
+            guard let revision = try await Self.nextRevision(c, study: studyID) else { throw StorageError(.studyNotFound, "no study with id \(studyID)") }
+            let number = try await Self.first(c.query("SELECT COUNT(*)::bigint FROM hypertune_trials WHERE study_id = \(studyID)", logger: Self.logger), Int.self) ?? 0
+            guard let t = try await Self.trials(c.query("""
+                INSERT INTO hypertune_trials (study_id, number, state, user_attributes, system_attributes, revision)
+                VALUES (\(studyID), \(number), 'WAITING', \(user)::jsonb, \(system)::jsonb, \(revision)) RETURNING \(unescaped: Self.trialColumns)
+                """, logger: Self.logger)).first else { throw StorageError(.backend, "the enqueued trial was not stored") }
+            return t
+        }
+    }
+
+    /// In one transaction: locks the trial's study, checks that the trial runs, and applies `body`.
+    @discardableResult
+    func modifyRunning<T>(_ id: Int, _ what: String, _ body: (PostgresConnection, FrozenTrial, Int64) async throws -> T) async throws -> T {
+        try await transaction { c in
+            let (_, revision) = try await Self.lockStudy(ofTrial: id, c)
+            let t = try await Self.trial(c, id: id)
+            guard t.state == .running else { throw StorageError(.trialNotRunning, "\(what): trial \(t.number) is \(t.state.rawValue), not RUNNING") }
+            return try await body(c, t, revision)
+        }
+    }
+
+    public func setParameter(trialID: Int, name: String, value: ParameterValue, distribution: Distribution) async throws {
+        let (valueText, distributionText) = (try StoredJSON.string(value), try StoredJSON.string(distribution))
+        try await modifyRunning(trialID, "set parameter '\(name)'") { c, t, revision in
+            if let existing = t.distributions[name] {
+                guard existing == distribution else {
+                    throw StorageError(.parameterConflict, "parameter '\(name)' of trial \(t.number) was drawn from \(existing), not \(distribution)")
+                }
+                return
+            }
+            try await c.query("""
+                UPDATE hypertune_trials SET parameters = jsonb_set(parameters, ARRAY[\(name)], \(valueText)::jsonb),
+                    distributions = jsonb_set(distributions, ARRAY[\(name)], \(distributionText)::jsonb), revision = \(revision)
+                WHERE id = \(trialID)
+                """, logger: Self.logger)
+        }
+    }
+
+    public func reportIntermediateValue(trialID: Int, step: Int, value: Double) async throws {
+        let text = StoredJSON.number(value)
+        try await modifyRunning(trialID, "report step \(step)") { c, _, revision in
+            try await c.query("""
+                UPDATE hypertune_trials SET intermediate_values = jsonb_set(intermediate_values, ARRAY[\(String(step))], \(text)::jsonb), revision = \(revision)
+                WHERE id = \(trialID)
+                """, logger: Self.logger)
+        }
+    }
+
+    public func setTrialAttribute(trialID: Int, key: String, value: JSONValue, system: Bool) async throws {
+        let text = try StoredJSON.string(value)
+        let update: (PostgresConnection, Int64, String) async throws -> Void = { c, revision, column in
+            try await c.query("""
+                UPDATE hypertune_trials SET \(unescaped: column) = jsonb_set(\(unescaped: column), ARRAY[\(key)], \(text)::jsonb), revision = \(revision)
+                WHERE id = \(trialID)
+                """, logger: Self.logger)
+        }
+        guard system else {
+            try await modifyRunning(trialID, "set user attribute '\(key)'") { c, _, revision in try await update(c, revision, "user_attributes") }
+            return
+        }
+        try await transaction { c in
+            let (_, revision) = try await Self.lockStudy(ofTrial: trialID, c)
+            try await update(c, revision, "system_attributes")
+        }
+    }
+
+    public func heartbeat(trialID: Int) async throws {
+        let now = Date().timeIntervalSinceReferenceDate
+        try await modifyRunning(trialID, "heartbeat") { c, _, revision in
+            try await c.query("UPDATE hypertune_trials SET heartbeat_at = \(now), revision = \(revision) WHERE id = \(trialID)", logger: Self.logger)
+        }
+    }
+
+    @discardableResult
+    public func finishTrial(id: Int, state: TrialState, values: [Double]?, failReason: String?) async throws -> FrozenTrial {
+        guard state.isFinished else { throw StorageError(.invalidValue, "a trial can only finish as COMPLETE, PRUNED or FAILED, not \(state.rawValue)") }
+        let valuesText = try state == .complete ? values.map { try StoredJSON.string($0) } : nil
+        let now = Date().timeIntervalSinceReferenceDate
+        return try await modifyRunning(id, "finish as \(state.rawValue)") { c, _, revision in
+            guard let t = try await Self.trials(c.query("""
+                UPDATE hypertune_trials SET state = \(state.rawValue), "values" = \(valuesText)::jsonb, fail_reason = \(failReason),
+                    finished_at = \(now), revision = \(revision)
+                WHERE id = \(id) RETURNING \(unescaped: Self.trialColumns)
+                """, logger: Self.logger)).first else { throw StorageError(.trialNotFound, "no trial with id \(id)") }
+            return t
+        }
+    }
+
+    public func trial(id: Int) async throws -> FrozenTrial {
+        try await transaction { c in try await Self.trial(c, id: id) }
+    }
+
+    public func trials(studyID: Int, states: Set<TrialState>?) async throws -> [FrozenTrial] {
+        let since = cache.revision(of: studyID)
+        let (changed, revision) = try await transaction { c -> ([FrozenTrial], Int64) in
+            try await c.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: Self.logger)
+            guard let revision = try await Self.first(c.query("SELECT revision FROM hypertune_studies WHERE id = \(studyID)", logger: Self.logger), Int64.self) else {
+                throw StorageError(.studyNotFound, "no study with id \(studyID)")
+            }
+            let changed = try await Self.trials(c.query("""
+                SELECT \(unescaped: Self.trialColumns) FROM hypertune_trials WHERE study_id = \(studyID) AND revision > \(since) ORDER BY number
+                """, logger: Self.logger))
+            return (changed, revision)
+        }
+        let all = cache.merge(study: studyID, changed, upTo: revision)
+        guard let states else { return all }
+        return all.filter { states.contains($0.state) }
+    }
+
+    public func failStaleTrials(studyID: Int, gracePeriod: TimeInterval) async throws -> [FrozenTrial] {
+        let now = Date().timeIntervalSinceReferenceDate, cutoff = now - gracePeriod
+        let reason = "no heartbeat for \(Int(gracePeriod)) s: the worker stopped"
+        return try await transaction { c in
+            guard let revision = try await Self.nextRevision(c, study: studyID) else { throw StorageError(.studyNotFound, "no study with id \(studyID)") }
+            return try await Self.trials(c.query("""
+                UPDATE hypertune_trials SET state = 'FAILED', finished_at = \(now), fail_reason = \(reason), revision = \(revision)
+                WHERE study_id = \(studyID) AND state = 'RUNNING' AND COALESCE(heartbeat_at, -1e300) < \(cutoff)
+                RETURNING \(unescaped: Self.trialColumns)
+                """, logger: Self.logger)).sorted { $0.number < $1.number }
+        }
+    }
+}
