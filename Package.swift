@@ -89,6 +89,7 @@ let package = Package(
                 "HypertuneExperiments",
                 "Hypertune",
                 "HypertuneSQLite",
+                "HypertunePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Numerics", package: "swift-numerics"),
             ],

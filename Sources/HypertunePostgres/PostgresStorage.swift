@@ -11,7 +11,9 @@ import PostgresNIO
 /// lock it takes serialises the study's writers until commit, so claiming an enqueued trial,
 /// numbering a new one and the trial limit are exact, and revisions are committed in increasing
 /// order (history reads fetch only the trials stamped since the last read, as
-/// `SQLiteStorage` does). Schema migrations are named, ordered and applied on open under an
+/// `SQLiteStorage` does). Updates of a running trial — parameters, reports, heartbeats, its
+/// end — are single statements, one round trip each, so the lock is held only for the
+/// statement. Schema migrations are named, ordered and applied on open under an
 /// advisory lock, so that processes opening a new database together apply each once.
 ///
 /// The connection pool runs as long as the storage lives.
@@ -93,16 +95,6 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
         let rows = try await c.query("UPDATE hypertune_studies SET revision = revision + 1 WHERE id = \(id) RETURNING revision", logger: logger)
         for try await revision in rows.decode(Int64.self) { return revision }
         return nil
-    }
-
-    /// Bumps the revision of the study of trial `id`; its study's id, or nil for no such trial.
-    static func lockStudy(ofTrial id: Int, _ c: PostgresConnection) async throws -> (study: Int, revision: Int64) {
-        let rows = try await c.query("""
-            UPDATE hypertune_studies SET revision = revision + 1
-            WHERE id = (SELECT study_id FROM hypertune_trials WHERE id = \(id)) RETURNING id, revision
-            """, logger: logger)
-        for try await (study, revision) in rows.decode((Int, Int64).self) { return (study, revision) }
-        throw StorageError(.trialNotFound, "no trial with id \(id)")
     }
 
     static func first<T: PostgresDecodable & Sendable>(_ rows: PostgresRowSequence, _ type: T.Type) async throws -> T? {
@@ -187,23 +179,25 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
 
     static func trials(_ rows: PostgresRowSequence) async throws -> [FrozenTrial] {
         var trials: [FrozenTrial] = []
-        for try await row in rows {
-            let r = row.makeRandomAccess()
-            func date(_ i: Int) throws -> Date? { try r[i].decode(Double?.self).map(Date.init(timeIntervalSinceReferenceDate:)) }
-            let stateText = try r[3].decode(String.self)
-            guard let state = TrialState(rawValue: stateText) else { throw StorageError(.backend, "unknown trial state '\(stateText)'") }
-            trials.append(FrozenTrial(
-                id: try r[0].decode(Int.self), studyID: try r[1].decode(Int.self), number: try r[2].decode(Int.self), state: state,
-                parameters: try StoredJSON.decode([String: ParameterValue].self, r[4].decode(String.self)),
-                distributions: try StoredJSON.decode([String: Distribution].self, r[5].decode(String.self)),
-                values: try r[6].decode(String?.self).map { try StoredJSON.decode([Double].self, $0) },
-                intermediateValues: try StoredJSON.decode([Int: Double].self, r[7].decode(String.self)),
-                userAttributes: try StoredJSON.decode([String: JSONValue].self, r[8].decode(String.self)),
-                systemAttributes: try StoredJSON.decode([String: JSONValue].self, r[9].decode(String.self)),
-                failReason: try r[10].decode(String?.self), startedAt: try date(11), finishedAt: try date(12),
-                heartbeatAt: try date(13), worker: try r[14].decode(String?.self)))
-        }
+        for try await row in rows { trials.append(try trial(row.makeRandomAccess(), offset: 0)) }
         return trials
+    }
+
+    /// The trial in `trialColumns` order from column `offset` on.
+    static func trial(_ r: PostgresRandomAccessRow, offset o: Int) throws -> FrozenTrial {
+        func date(_ i: Int) throws -> Date? { try r[o + i].decode(Double?.self).map(Date.init(timeIntervalSinceReferenceDate:)) }
+        let stateText = try r[o + 3].decode(String.self)
+        guard let state = TrialState(rawValue: stateText) else { throw StorageError(.backend, "unknown trial state '\(stateText)'") }
+        return FrozenTrial(
+            id: try r[o].decode(Int.self), studyID: try r[o + 1].decode(Int.self), number: try r[o + 2].decode(Int.self), state: state,
+            parameters: try StoredJSON.decode([String: ParameterValue].self, r[o + 4].decode(String.self)),
+            distributions: try StoredJSON.decode([String: Distribution].self, r[o + 5].decode(String.self)),
+            values: try r[o + 6].decode(String?.self).map { try StoredJSON.decode([Double].self, $0) },
+            intermediateValues: try StoredJSON.decode([Int: Double].self, r[o + 7].decode(String.self)),
+            userAttributes: try StoredJSON.decode([String: JSONValue].self, r[o + 8].decode(String.self)),
+            systemAttributes: try StoredJSON.decode([String: JSONValue].self, r[o + 9].decode(String.self)),
+            failReason: try r[o + 10].decode(String?.self), startedAt: try date(11), finishedAt: try date(12),
+            heartbeatAt: try date(13), worker: try r[o + 14].decode(String?.self))
     }
 
     static func trial(_ c: PostgresConnection, id: Int) async throws -> FrozenTrial {
@@ -252,82 +246,104 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
         }
     }
 
-    /// In one transaction: locks the trial's study, checks that the trial runs, and applies `body`.
-    @discardableResult
-    func modifyRunning<T>(_ id: Int, _ what: String, _ body: (PostgresConnection, FrozenTrial, Int64) async throws -> T) async throws -> T {
-        try await transaction { c in
-            let (_, revision) = try await Self.lockStudy(ofTrial: id, c)
-            let t = try await Self.trial(c, id: id)
-            guard t.state == .running else { throw StorageError(.trialNotRunning, "\(what): trial \(t.number) is \(t.state.rawValue), not RUNNING") }
-            return try await body(c, t, revision)
-        }
+    // Updates of a running trial are one statement each (one round trip, its own transaction):
+    // a common table expression bumps the study's revision — locking its row until the statement
+    // commits — and the update stamps the trial with it, only if the trial is RUNNING. No row
+    // back means nothing was updated; `diagnose` then says why.
+
+    /// The trial's columns as an update returns them.
+    static let returning = trialColumns.split(separator: ",").map { "t." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
+
+    func updated(_ query: PostgresQuery) async throws -> FrozenTrial? {
+        try await Self.translating(description) { try await Self.trials(client.query(query, logger: Self.logger)).first }
+    }
+
+    /// Throws why an update of running trial `id` changed nothing.
+    func diagnose(_ id: Int, _ what: String) async throws -> Never {
+        let t = try await trial(id: id)
+        throw StorageError(.trialNotRunning, "\(what): trial \(t.number) is \(t.state.rawValue), not RUNNING")
     }
 
     public func setParameter(trialID: Int, name: String, value: ParameterValue, distribution: Distribution) async throws {
         let (valueText, distributionText) = (try StoredJSON.string(value), try StoredJSON.string(distribution))
-        try await modifyRunning(trialID, "set parameter '\(name)'") { c, t, revision in
-            if let existing = t.distributions[name] {
-                guard existing == distribution else {
-                    throw StorageError(.parameterConflict, "parameter '\(name)' of trial \(t.number) was drawn from \(existing), not \(distribution)")
-                }
-                return
-            }
-            try await c.query("""
-                UPDATE hypertune_trials SET parameters = jsonb_set(parameters, ARRAY[\(name)], \(valueText)::jsonb),
-                    distributions = jsonb_set(distributions, ARRAY[\(name)], \(distributionText)::jsonb), revision = \(revision)
-                WHERE id = \(trialID)
-                """, logger: Self.logger)
+        // Set unless already drawn: the common case is one statement.
+        let set = try await updated("""
+            WITH s AS (UPDATE hypertune_studies SET revision = revision + 1
+                       WHERE id = (SELECT study_id FROM hypertune_trials WHERE id = \(trialID) AND state = 'RUNNING') RETURNING revision)
+            UPDATE hypertune_trials t SET parameters = jsonb_set(t.parameters, ARRAY[\(name)], \(valueText)::jsonb),
+                distributions = jsonb_set(t.distributions, ARRAY[\(name)], \(distributionText)::jsonb), revision = s.revision
+            FROM s WHERE t.id = \(trialID) AND t.state = 'RUNNING' AND NOT (t.distributions ? \(name))
+            RETURNING \(unescaped: Self.returning)
+            """)
+        if set != nil { return }
+        let t = try await trial(id: trialID)
+        guard t.state == .running else { throw StorageError(.trialNotRunning, "set parameter '\(name)': trial \(t.number) is \(t.state.rawValue), not RUNNING") }
+        if let existing = t.distributions[name], existing != distribution {
+            throw StorageError(.parameterConflict, "parameter '\(name)' of trial \(t.number) was drawn from \(existing), not \(distribution)")
         }
     }
 
     public func reportIntermediateValue(trialID: Int, step: Int, value: Double) async throws {
-        let text = StoredJSON.number(value)
-        try await modifyRunning(trialID, "report step \(step)") { c, _, revision in
-            try await c.query("""
-                UPDATE hypertune_trials SET intermediate_values = jsonb_set(intermediate_values, ARRAY[\(String(step))], \(text)::jsonb), revision = \(revision)
-                WHERE id = \(trialID)
-                """, logger: Self.logger)
-        }
+        let set = try await updated("""
+            WITH s AS (UPDATE hypertune_studies SET revision = revision + 1
+                       WHERE id = (SELECT study_id FROM hypertune_trials WHERE id = \(trialID) AND state = 'RUNNING') RETURNING revision)
+            UPDATE hypertune_trials t SET intermediate_values = jsonb_set(t.intermediate_values, ARRAY[\(String(step))], \(StoredJSON.number(value))::jsonb),
+                revision = s.revision
+            FROM s WHERE t.id = \(trialID) AND t.state = 'RUNNING'
+            RETURNING \(unescaped: Self.returning)
+            """)
+        if set == nil { try await diagnose(trialID, "report step \(step)") }
     }
 
     public func setTrialAttribute(trialID: Int, key: String, value: JSONValue, system: Bool) async throws {
         let text = try StoredJSON.string(value)
-        let update: (PostgresConnection, Int64, String) async throws -> Void = { c, revision, column in
-            try await c.query("""
-                UPDATE hypertune_trials SET \(unescaped: column) = jsonb_set(\(unescaped: column), ARRAY[\(key)], \(text)::jsonb), revision = \(revision)
-                WHERE id = \(trialID)
-                """, logger: Self.logger)
-        }
-        guard system else {
-            try await modifyRunning(trialID, "set user attribute '\(key)'") { c, _, revision in try await update(c, revision, "user_attributes") }
+        if system {
+            // In any state.
+            let set = try await updated("""
+                WITH s AS (UPDATE hypertune_studies SET revision = revision + 1
+                           WHERE id = (SELECT study_id FROM hypertune_trials WHERE id = \(trialID)) RETURNING revision)
+                UPDATE hypertune_trials t SET system_attributes = jsonb_set(t.system_attributes, ARRAY[\(key)], \(text)::jsonb), revision = s.revision
+                FROM s WHERE t.id = \(trialID)
+                RETURNING \(unescaped: Self.returning)
+                """)
+            if set == nil { throw StorageError(.trialNotFound, "no trial with id \(trialID)") }
             return
         }
-        try await transaction { c in
-            let (_, revision) = try await Self.lockStudy(ofTrial: trialID, c)
-            try await update(c, revision, "system_attributes")
-        }
+        let set = try await updated("""
+            WITH s AS (UPDATE hypertune_studies SET revision = revision + 1
+                       WHERE id = (SELECT study_id FROM hypertune_trials WHERE id = \(trialID) AND state = 'RUNNING') RETURNING revision)
+            UPDATE hypertune_trials t SET user_attributes = jsonb_set(t.user_attributes, ARRAY[\(key)], \(text)::jsonb), revision = s.revision
+            FROM s WHERE t.id = \(trialID) AND t.state = 'RUNNING'
+            RETURNING \(unescaped: Self.returning)
+            """)
+        if set == nil { try await diagnose(trialID, "set user attribute '\(key)'") }
     }
 
     public func heartbeat(trialID: Int) async throws {
-        let now = Date().timeIntervalSinceReferenceDate
-        try await modifyRunning(trialID, "heartbeat") { c, _, revision in
-            try await c.query("UPDATE hypertune_trials SET heartbeat_at = \(now), revision = \(revision) WHERE id = \(trialID)", logger: Self.logger)
-        }
+        let set = try await updated("""
+            WITH s AS (UPDATE hypertune_studies SET revision = revision + 1
+                       WHERE id = (SELECT study_id FROM hypertune_trials WHERE id = \(trialID) AND state = 'RUNNING') RETURNING revision)
+            UPDATE hypertune_trials t SET heartbeat_at = \(Date().timeIntervalSinceReferenceDate), revision = s.revision
+            FROM s WHERE t.id = \(trialID) AND t.state = 'RUNNING'
+            RETURNING \(unescaped: Self.returning)
+            """)
+        if set == nil { try await diagnose(trialID, "heartbeat") }
     }
 
     @discardableResult
     public func finishTrial(id: Int, state: TrialState, values: [Double]?, failReason: String?) async throws -> FrozenTrial {
         guard state.isFinished else { throw StorageError(.invalidValue, "a trial can only finish as COMPLETE, PRUNED or FAILED, not \(state.rawValue)") }
         let valuesText = try state == .complete ? values.map { try StoredJSON.string($0) } : nil
-        let now = Date().timeIntervalSinceReferenceDate
-        return try await modifyRunning(id, "finish as \(state.rawValue)") { c, _, revision in
-            guard let t = try await Self.trials(c.query("""
-                UPDATE hypertune_trials SET state = \(state.rawValue), "values" = \(valuesText)::jsonb, fail_reason = \(failReason),
-                    finished_at = \(now), revision = \(revision)
-                WHERE id = \(id) RETURNING \(unescaped: Self.trialColumns)
-                """, logger: Self.logger)).first else { throw StorageError(.trialNotFound, "no trial with id \(id)") }
-            return t
-        }
+        let finished = try await updated("""
+            WITH s AS (UPDATE hypertune_studies SET revision = revision + 1
+                       WHERE id = (SELECT study_id FROM hypertune_trials WHERE id = \(id) AND state = 'RUNNING') RETURNING revision)
+            UPDATE hypertune_trials t SET state = \(state.rawValue), "values" = \(valuesText)::jsonb, fail_reason = \(failReason),
+                finished_at = \(Date().timeIntervalSinceReferenceDate), revision = s.revision
+            FROM s WHERE t.id = \(id) AND t.state = 'RUNNING'
+            RETURNING \(unescaped: Self.returning)
+            """)
+        guard let finished else { try await diagnose(id, "finish as \(state.rawValue)") }
+        return finished
     }
 
     public func trial(id: Int) async throws -> FrozenTrial {
@@ -336,14 +352,20 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
 
     public func trials(studyID: Int, states: Set<TrialState>?) async throws -> [FrozenTrial] {
         let since = cache.revision(of: studyID)
-        let (changed, revision) = try await transaction { c -> ([FrozenTrial], Int64) in
-            try await c.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: Self.logger)
-            guard let revision = try await Self.first(c.query("SELECT revision FROM hypertune_studies WHERE id = \(studyID)", logger: Self.logger), Int64.self) else {
-                throw StorageError(.studyNotFound, "no study with id \(studyID)")
+        // One statement, so one snapshot: the study's revision and the trials stamped since.
+        let (changed, revision) = try await Self.translating(description) { () -> ([FrozenTrial], Int64) in
+            let rows = try await client.query("""
+                SELECT s.revision, \(unescaped: Self.returning) FROM hypertune_studies s
+                LEFT JOIN hypertune_trials t ON t.study_id = s.id AND t.revision > \(since)
+                WHERE s.id = \(studyID) ORDER BY t.number
+                """, logger: Self.logger)
+            var revision: Int64?, changed: [FrozenTrial] = []
+            for try await row in rows {
+                let r = row.makeRandomAccess()
+                revision = try r[0].decode(Int64.self)
+                if try r[1].decode(Int?.self) != nil { changed.append(try Self.trial(r, offset: 1)) }
             }
-            let changed = try await Self.trials(c.query("""
-                SELECT \(unescaped: Self.trialColumns) FROM hypertune_trials WHERE study_id = \(studyID) AND revision > \(since) ORDER BY number
-                """, logger: Self.logger))
+            guard let revision else { throw StorageError(.studyNotFound, "no study with id \(studyID)") }
             return (changed, revision)
         }
         let all = cache.merge(study: studyID, changed, upTo: revision)

@@ -1,5 +1,6 @@
 import Foundation
 import Hypertune
+import HypertunePostgres
 import HypertuneSQLite
 import Testing
 
@@ -35,16 +36,28 @@ struct MultiProcessTests {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    @Test("four worker processes on one SQLite file make exactly 200 trials between them, none twice")
-    func fourWorkers() async throws {
-        let path = Backend.scratchFile("workers")
-        let url = "sqlite:///" + path
+    /// A fresh store for worker processes: its URL and a storage object of this process on it.
+    static func sharedStore(_ backend: Backend, _ name: String) async throws -> (url: String, storage: any Storage) {
+        switch backend {
+        case .postgres:
+            let url = try await Backend.freshPostgresDatabase()
+            return (url, try await PostgresStorage(url: url))
+        default:
+            let path = Backend.scratchFile(name)
+            return ("sqlite:///" + path, try SQLiteStorage(path: path))
+        }
+    }
+
+    static var processBackends: [Backend] { Backend.available.filter { $0 != .memory } }
+
+    @Test("four worker processes on one store make exactly 200 trials between them, none twice", arguments: processBackends)
+    func fourWorkers(_ backend: Backend) async throws {
+        let (url, storage) = try await Self.sharedStore(backend, "workers")
         let workers = try (0..<4).map { _ in try Self.worker(["--storage", url, "--study", "shared", "--total-trials", "200", "--sampler", "tpe"]) }
         for w in workers {
             let (status, stderr) = Self.wait(w)
             #expect(status == 0, "a worker failed: \(stderr)")
         }
-        let storage = try SQLiteStorage(path: path)
         let study = try #require(try await storage.study(named: "shared"))
         let trials = try await storage.trials(studyID: study.id, states: nil)
         #expect(trials.count == 200 && trials.map(\.number) == Array(0..<200))
@@ -52,13 +65,11 @@ struct MultiProcessTests {
         #expect(Set(trials.compactMap(\.worker)).count >= 2, "the trials were not shared between processes")
     }
 
-    @Test("a worker killed with SIGKILL mid-trial: its trial is failed after the grace period and the study still reaches its total")
-    func killedWorker() async throws {
-        let path = Backend.scratchFile("killed")
-        let url = "sqlite:///" + path
+    @Test("a worker killed with SIGKILL mid-trial: its trial is failed after the grace period and the study still reaches its total", arguments: processBackends)
+    func killedWorker(_ backend: Backend) async throws {
+        let (url, storage) = try await Self.sharedStore(backend, "killed")
         // A worker whose trials take a minute: killed while its first one runs.
         let doomed = try Self.worker(["--storage", url, "--study", "s", "--total-trials", "30", "--sleep-ms", "60000", "--heartbeat-ms", "100", "--grace-ms", "1000"])
-        let storage = try SQLiteStorage(path: path)
         var running: FrozenTrial?
         for _ in 0..<600 where running == nil {
             try await Task.sleep(for: .milliseconds(50))

@@ -118,7 +118,7 @@ struct Demo: AsyncParsableCommand {
         let (x, labels) = Self.spirals(perClass: pointsPerClass, generator: &g)
         let (validation, validationLabels) = Self.spirals(perClass: pointsPerClass, generator: &g)
         let steps = self.steps, seed = self.seed, every = max(1, steps / 10)
-        let store = try StorageURL.open(storage)
+        let store = try await StorageURL.open(storage)
         let study = try await Study.create(
             name: "spiral-mlp", storage: store, direction: .minimize, sampler: TPESampler(seed: seed),
             pruner: MedianPruner(startupTrials: 5, warmupSteps: steps / 5))

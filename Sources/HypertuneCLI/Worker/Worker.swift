@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hypertune
+import HypertunePostgres
 import HypertuneSQLite
 
 /// `hypertune worker`: one worker process of a shared study on a synthetic objective
@@ -12,7 +13,7 @@ struct Worker: AsyncParsableCommand {
         abstract: "Join a study as one worker process and run Hartmann-6 trials until the study's total is reached.",
         shouldDisplay: false)
 
-    @Option(help: "Storage URL: sqlite:///relative.db, sqlite:////absolute.db or memory:.")
+    @Option(help: "Storage URL: sqlite:///relative.db, sqlite:////absolute.db, postgresql://user:password@host:port/database or memory:.")
     var storage: String
 
     @Option(help: "Study name (created if missing).")
@@ -44,7 +45,7 @@ struct Worker: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let storage = try StorageURL.open(storage)
+        let storage = try await StorageURL.open(storage)
         // Each process draws its own stream: the seed and the process id.
         let seed = self.seed &+ UInt64(ProcessInfo.processInfo.processIdentifier)
         let sampler: any Sampler = self.sampler == "tpe" ? TPESampler(seed: seed) : RandomSampler(seed: seed)
@@ -61,11 +62,12 @@ struct Worker: AsyncParsableCommand {
 }
 
 /// Storage from a URL (ARCHITECTURE.md, "Contracts"): `sqlite:///relative.db`,
-/// `sqlite:////absolute/path.db`, `memory:`.
+/// `sqlite:////absolute/path.db`, `postgresql://user:password@host:port/database`, `memory:`.
 enum StorageURL {
-    static func open(_ url: String) throws -> any Storage {
+    static func open(_ url: String) async throws -> any Storage {
         if url == "memory:" { return InMemoryStorage() }
         if url.hasPrefix("sqlite:") { return try SQLiteStorage(url: url) }
-        throw CLIError("unsupported storage URL '\(url)': use sqlite:///relative.db, sqlite:////absolute/path.db or memory:")
+        if url.hasPrefix("postgresql:") || url.hasPrefix("postgres:") { return try await PostgresStorage(url: url) }
+        throw CLIError("unsupported storage URL '\(url)': use sqlite:///relative.db, sqlite:////absolute/path.db, postgresql://user:password@host:port/database or memory:")
     }
 }
