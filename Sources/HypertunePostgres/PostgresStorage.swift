@@ -23,6 +23,7 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
     let client: PostgresClient
     private let runner: Task<Void, Never>
     private let cache = TrialRevisionCache()
+    private let pending = HeldBackWrites()
     private static let logger = Logger(label: "hypertune.postgres")
 
     /// Connects to the database a URL names and brings its schema up to date.
@@ -151,6 +152,7 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
     }
 
     public func deleteStudy(id: Int) async throws {
+        try await flush(nil)
         try await transaction { c in
             guard try await Self.first(c.query("DELETE FROM hypertune_studies WHERE id = \(id) RETURNING id", logger: Self.logger), Int.self) != nil else {
                 throw StorageError(.studyNotFound, "no study with id \(id)")
@@ -208,7 +210,7 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
     }
 
     public func startTrial(studyID: Int, limit: Int?, worker: String?) async throws -> FrozenTrial? {
-        try await transaction { c in
+        let trial = try await transaction { c -> FrozenTrial? in
             guard let revision = try await Self.nextRevision(c, study: studyID) else { throw StorageError(.studyNotFound, "no study with id \(studyID)") }
             if let limit {
                 let started = try await Self.first(c.query("SELECT COUNT(*)::bigint FROM hypertune_trials WHERE study_id = \(studyID) AND state <> 'WAITING'", logger: Self.logger), Int.self) ?? 0
@@ -230,6 +232,8 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
                 VALUES (\(studyID), \(number), 'RUNNING', \(now), \(now), \(worker), \(revision)) RETURNING \(unescaped: Self.trialColumns)
                 """, logger: Self.logger)).first
         }
+        if let trial { pending.started(trial) }
+        return trial
     }
 
     public func enqueueTrial(studyID: Int, parameters: [String: ParameterValue], userAttributes: [String: JSONValue]) async throws -> FrozenTrial {
@@ -258,6 +262,47 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
         try await Self.translating(description) { try await Self.trials(client.query(query, logger: Self.logger)).first }
     }
 
+    // MARK: Held-back writes
+
+    /// One trial's held-back values as JSON objects to merge (`||`) into its columns: a
+    /// parameter set here overwrites one of the same name written meanwhile by another process
+    /// (none does: a trial's parameters are its worker's).
+    static func merged(_ writes: HeldBackWrites.TrialWrites?) throws -> (parameters: String, distributions: String, reports: String) {
+        guard let writes else { return ("{}", "{}", "{}") }
+        var parameters: [String: ParameterValue] = [:], distributions: [String: Distribution] = [:]
+        for p in writes.parameters {
+            parameters[p.name] = p.value
+            distributions[p.name] = p.distribution
+        }
+        return (try StoredJSON.string(parameters), try StoredJSON.string(distributions),
+                try StoredJSON.string(Dictionary(uniqueKeysWithValues: writes.reports.map { (String($0.key), $0.value) })))
+    }
+
+    /// Writes the held-back values of `trialIDs` (all when nil), one statement per trial. A trial
+    /// that no longer runs loses its values; the error is raised by its next operation.
+    func flush(_ trialIDs: [Int]?) async throws {
+        for (id, writes) in pending.take(trialIDs).sorted(by: { $0.key < $1.key }) {
+            let held = try Self.merged(writes)
+            let set = try await updated("""
+                WITH s AS (UPDATE hypertune_studies SET revision = revision + 1
+                           WHERE id = (SELECT study_id FROM hypertune_trials WHERE id = \(id) AND state = 'RUNNING') RETURNING revision)
+                UPDATE hypertune_trials t SET revision = s.revision,
+                    parameters = t.parameters || \(held.parameters)::jsonb, distributions = t.distributions || \(held.distributions)::jsonb,
+                    intermediate_values = t.intermediate_values || \(held.reports)::jsonb
+                FROM s WHERE t.id = \(id) AND t.state = 'RUNNING'
+                RETURNING \(unescaped: Self.returning)
+                """)
+            if set == nil {
+                let t = try await Self.translating(description) { try await transaction { c in try await Self.trial(c, id: id) } }
+                pending.postpone(StorageError(.trialNotRunning, "held-back values: trial \(t.number) is \(t.state.rawValue), not RUNNING"), for: id)
+            }
+        }
+    }
+
+    private func scheduleFlush() {
+        pending.ensureFlusher { [weak self] in try? await self?.flush(nil) }
+    }
+
     /// Throws why an update of running trial `id` changed nothing.
     func diagnose(_ id: Int, _ what: String) async throws -> Never {
         let t = try await trial(id: id)
@@ -265,6 +310,10 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
     }
 
     public func setParameter(trialID: Int, name: String, value: ParameterValue, distribution: Distribution) async throws {
+        if try pending.setParameter(trialID, name, value: value, distribution: distribution) {
+            scheduleFlush()
+            return
+        }
         let (valueText, distributionText) = (try StoredJSON.string(value), try StoredJSON.string(distribution))
         // Set unless already drawn: the common case is one statement.
         let set = try await updated("""
@@ -284,6 +333,10 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
     }
 
     public func reportIntermediateValue(trialID: Int, step: Int, value: Double) async throws {
+        if pending.report(trialID, step: step, value: value) {
+            scheduleFlush()
+            return
+        }
         let set = try await updated("""
             WITH s AS (UPDATE hypertune_studies SET revision = revision + 1
                        WHERE id = (SELECT study_id FROM hypertune_trials WHERE id = \(trialID) AND state = 'RUNNING') RETURNING revision)
@@ -296,6 +349,7 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
     }
 
     public func setTrialAttribute(trialID: Int, key: String, value: JSONValue, system: Bool) async throws {
+        try await flush([trialID])
         let text = try StoredJSON.string(value)
         if system {
             // In any state.
@@ -320,10 +374,14 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
     }
 
     public func heartbeat(trialID: Int) async throws {
+        if let error = pending.takeDeferredError(trialID) { throw error }
+        let held = try Self.merged(pending.take([trialID])[trialID])
         let set = try await updated("""
             WITH s AS (UPDATE hypertune_studies SET revision = revision + 1
                        WHERE id = (SELECT study_id FROM hypertune_trials WHERE id = \(trialID) AND state = 'RUNNING') RETURNING revision)
-            UPDATE hypertune_trials t SET heartbeat_at = \(Date().timeIntervalSinceReferenceDate), revision = s.revision
+            UPDATE hypertune_trials t SET heartbeat_at = \(Date().timeIntervalSinceReferenceDate), revision = s.revision,
+                parameters = t.parameters || \(held.parameters)::jsonb, distributions = t.distributions || \(held.distributions)::jsonb,
+                intermediate_values = t.intermediate_values || \(held.reports)::jsonb
             FROM s WHERE t.id = \(trialID) AND t.state = 'RUNNING'
             RETURNING \(unescaped: Self.returning)
             """)
@@ -334,11 +392,17 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
     public func finishTrial(id: Int, state: TrialState, values: [Double]?, failReason: String?) async throws -> FrozenTrial {
         guard state.isFinished else { throw StorageError(.invalidValue, "a trial can only finish as COMPLETE, PRUNED or FAILED, not \(state.rawValue)") }
         let valuesText = try state == .complete ? values.map { try StoredJSON.string($0) } : nil
+        if let error = pending.takeDeferredError(id) { throw error }
+        let held = try Self.merged(pending.take([id])[id])
+        defer { pending.ended(id) }
+        // The trial's held-back parameters and reports go in the same statement.
         let finished = try await updated("""
             WITH s AS (UPDATE hypertune_studies SET revision = revision + 1
                        WHERE id = (SELECT study_id FROM hypertune_trials WHERE id = \(id) AND state = 'RUNNING') RETURNING revision)
             UPDATE hypertune_trials t SET state = \(state.rawValue), "values" = \(valuesText)::jsonb, fail_reason = \(failReason),
-                finished_at = \(Date().timeIntervalSinceReferenceDate), revision = s.revision
+                finished_at = \(Date().timeIntervalSinceReferenceDate), revision = s.revision,
+                parameters = t.parameters || \(held.parameters)::jsonb, distributions = t.distributions || \(held.distributions)::jsonb,
+                intermediate_values = t.intermediate_values || \(held.reports)::jsonb
             FROM s WHERE t.id = \(id) AND t.state = 'RUNNING'
             RETURNING \(unescaped: Self.returning)
             """)
@@ -347,10 +411,12 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
     }
 
     public func trial(id: Int) async throws -> FrozenTrial {
-        try await transaction { c in try await Self.trial(c, id: id) }
+        try await flush(nil)
+        return try await transaction { c in try await Self.trial(c, id: id) }
     }
 
     public func trials(studyID: Int, states: Set<TrialState>?) async throws -> [FrozenTrial] {
+        try await flush(nil)
         let since = cache.revision(of: studyID)
         // One statement, so one snapshot: the study's revision and the trials stamped since.
         let (changed, revision) = try await Self.translating(description) { () -> ([FrozenTrial], Int64) in
@@ -374,9 +440,10 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
     }
 
     public func failStaleTrials(studyID: Int, gracePeriod: TimeInterval) async throws -> [FrozenTrial] {
+        try await flush(nil)
         let now = Date().timeIntervalSinceReferenceDate, cutoff = now - gracePeriod
         let reason = "no heartbeat for \(Int(gracePeriod)) s: the worker stopped"
-        return try await transaction { c in
+        let failed = try await transaction { c in
             guard let revision = try await Self.nextRevision(c, study: studyID) else { throw StorageError(.studyNotFound, "no study with id \(studyID)") }
             return try await Self.trials(c.query("""
                 UPDATE hypertune_trials SET state = 'FAILED', finished_at = \(now), fail_reason = \(reason), revision = \(revision)
@@ -384,5 +451,7 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
                 RETURNING \(unescaped: Self.trialColumns)
                 """, logger: Self.logger)).sorted { $0.number < $1.number }
         }
+        for t in failed { pending.ended(t.id) }
+        return failed
     }
 }

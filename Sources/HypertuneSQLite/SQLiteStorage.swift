@@ -23,7 +23,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     public let path: String
     let pool: DatabasePool
     private let cache = TrialRevisionCache()
-    private let pending = PendingWrites()
+    private let pending = HeldBackWrites()
 
     /// Opens (creating it if needed) the database at `path` and brings its schema up to date.
     /// - Throws: ``StorageError`` (`.backend`) naming the file when it cannot be opened or
@@ -240,7 +240,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
             return
         }
         let (valueText, distributionText) = (try StoredJSON.string(value), try StoredJSON.string(distribution))
-        if try pending.setParameter(trialID, name, value: valueText, distribution: distribution, text: distributionText) {
+        if try pending.setParameter(trialID, name, value: value, distribution: distribution) {
             scheduleFlush()
             return
         }
@@ -303,7 +303,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
         if let error = pending.takeDeferredError(trialID) { throw error }
         let writes = pending.take([trialID])
         try write { db in
-            for (id, w) in writes { try PendingWrites.write(id, w, db) }
+            for (id, w) in writes { try Self.writeHeldBack(id, w, db) }
             try db.run("UPDATE trials SET heartbeat_at = ?, revision = ? WHERE id = ? AND state = 'RUNNING'",
                            arguments: [Date().timeIntervalSinceReferenceDate, try Self.nextRevision(db), trialID])
             if db.changesCount == 0 { try Self.diagnoseNotRunning(db, trialID, "heartbeat") }
@@ -329,7 +329,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
         try write { db in
             for (id, w) in writes.sorted(by: { $0.key < $1.key }) {
                 do {
-                    try PendingWrites.write(id, w, db)
+                    try Self.writeHeldBack(id, w, db)
                 } catch let error as StorageError where error.kind == .trialNotRunning || error.kind == .trialNotFound {
                     pending.postpone(error, for: id)
                 }
@@ -428,10 +428,10 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     /// Applies `change` to a running trial in one transaction; `change` returns the columns it
     /// changed (none: nothing is written).
     @discardableResult
-    func modifyRunning(_ id: Int, _ what: String, before writes: [Int: PendingWrites.TrialWrites] = [:],
+    func modifyRunning(_ id: Int, _ what: String, before writes: [Int: HeldBackWrites.TrialWrites] = [:],
                        _ change: (inout FrozenTrial) throws -> [Column]) throws -> FrozenTrial {
         try write { db in
-            for (trialID, w) in writes { try PendingWrites.write(trialID, w, db) }
+            for (trialID, w) in writes { try Self.writeHeldBack(trialID, w, db) }
             var t = try Self.trial(db, id: id)
             guard t.state == .running else { throw StorageError(.trialNotRunning, "\(what): trial \(t.number) is \(t.state.rawValue), not RUNNING") }
             let columns = try change(&t)

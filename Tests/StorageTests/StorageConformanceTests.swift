@@ -248,4 +248,41 @@ struct StorageConformanceTests {
         }
         #expect(try await run(backend.make()) == run(InMemoryStorage()))
     }
+
+    @Test("parameters and reports held back: read back at once by their writer, seen by others within the flush delay; a trial failed meanwhile by another process says so when it ends",
+          arguments: Backend.available.filter { $0 != .memory })
+    func heldBackWrites(_ backend: Backend) async throws {
+        let writer: any Storage, other: any Storage
+        if backend == .postgres {
+            let url = try await Backend.freshPostgresDatabase()
+            (writer, other) = (try await PostgresStorage(url: url), try await PostgresStorage(url: url))
+        } else {
+            let path = Backend.scratchFile("pending")
+            (writer, other) = (try SQLiteStorage(path: path), try SQLiteStorage(path: path))
+        }
+        let study = try await writer.createStudy(name: "s", directions: [.minimize], loadIfExists: true)
+        let t = try #require(try await writer.startTrial(studyID: study.id, limit: nil, worker: "w"))
+        try await writer.setParameter(trialID: t.id, name: "x", value: .double(0.5), distribution: .float(low: 0, high: 1))
+        try await writer.reportIntermediateValue(trialID: t.id, step: 1, value: 0.7)
+        // The writer reads its own writes.
+        let own = try await writer.trial(id: t.id)
+        #expect(own.parameters == ["x": .double(0.5)] && own.intermediateValues == [1: 0.7])
+        // Another connection sees later writes once the background flush has run.
+        try await writer.reportIntermediateValue(trialID: t.id, step: 2, value: 0.6)
+        var seen: [Int: Double] = [:]
+        for _ in 0..<100 where seen[2] == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            seen = try await other.trial(id: t.id).intermediateValues
+        }
+        #expect(seen == [1: 0.7, 2: 0.6])
+        // Another process fails the trial as stale while the writer holds a report back.
+        try await writer.reportIntermediateValue(trialID: t.id, step: 3, value: 0.5)
+        try await Task.sleep(for: .milliseconds(20))
+        _ = try await other.failStaleTrials(studyID: study.id, gracePeriod: 0)
+        try? await Task.sleep(for: .milliseconds(300))  // the background flush meets the FAILED trial
+        let error = await #expect(throws: StorageError.self) { try await writer.finishTrial(id: t.id, state: .complete, values: [0.5], failReason: nil) }
+        #expect(error?.kind == .trialNotRunning)
+        let stored = try await other.trial(id: t.id)
+        #expect(stored.state == .failed && stored.values == nil)
+    }
 }
