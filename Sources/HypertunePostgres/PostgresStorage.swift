@@ -301,6 +301,10 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
     /// Writes the held-back values of `trialIDs` (all when nil), one statement per trial. A trial
     /// that no longer runs loses its values; the error is raised by its next operation.
     func flush(_ trialIDs: [Int]?) async throws {
+        try await pending.whileWriting { try await flushTaken(trialIDs) }
+    }
+
+    private func flushTaken(_ trialIDs: [Int]?) async throws {
         for (id, writes) in pending.take(trialIDs).sorted(by: { $0.key < $1.key }) {
             let held = try Self.merged(writes)
             let set = try await updated("""
@@ -395,16 +399,18 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
 
     public func heartbeat(trialID: Int) async throws {
         if let error = pending.takeDeferredError(trialID) { throw error }
-        let held = try Self.merged(pending.take([trialID])[trialID])
-        let set = try await updated("""
-            WITH s AS (UPDATE hypertune_studies SET revision = revision + 1
-                       WHERE id = (SELECT study_id FROM hypertune_trials WHERE id = \(trialID) AND state = 'RUNNING') RETURNING revision)
-            UPDATE hypertune_trials t SET heartbeat_at = \(Date().timeIntervalSinceReferenceDate), revision = s.revision,
-                parameters = t.parameters || \(held.parameters)::jsonb, distributions = t.distributions || \(held.distributions)::jsonb,
-                intermediate_values = t.intermediate_values || \(held.reports)::jsonb
-            FROM s WHERE t.id = \(trialID) AND t.state = 'RUNNING'
-            RETURNING \(unescaped: Self.returning)
-            """)
+        let set = try await pending.whileWriting { () -> FrozenTrial? in
+            let held = try Self.merged(pending.take([trialID])[trialID])
+            return try await updated("""
+                WITH s AS (UPDATE hypertune_studies SET revision = revision + 1
+                           WHERE id = (SELECT study_id FROM hypertune_trials WHERE id = \(trialID) AND state = 'RUNNING') RETURNING revision)
+                UPDATE hypertune_trials t SET heartbeat_at = \(Date().timeIntervalSinceReferenceDate), revision = s.revision,
+                    parameters = t.parameters || \(held.parameters)::jsonb, distributions = t.distributions || \(held.distributions)::jsonb,
+                    intermediate_values = t.intermediate_values || \(held.reports)::jsonb
+                FROM s WHERE t.id = \(trialID) AND t.state = 'RUNNING'
+                RETURNING \(unescaped: Self.returning)
+                """)
+        }
         if set == nil { try await diagnose(trialID, "heartbeat") }
     }
 
@@ -413,19 +419,21 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
         guard state.isFinished else { throw StorageError(.invalidValue, "a trial can only finish as COMPLETE, PRUNED or FAILED, not \(state.rawValue)") }
         let valuesText = try state == .complete ? values.map { try StoredJSON.string($0) } : nil
         if let error = pending.takeDeferredError(id) { throw error }
-        let held = try Self.merged(pending.take([id])[id])
         defer { pending.ended(id) }
         // The trial's held-back parameters and reports go in the same statement.
-        let finished = try await updated("""
-            WITH s AS (UPDATE hypertune_studies SET revision = revision + 1
-                       WHERE id = (SELECT study_id FROM hypertune_trials WHERE id = \(id) AND state = 'RUNNING') RETURNING revision)
-            UPDATE hypertune_trials t SET state = \(state.rawValue), "values" = \(valuesText)::jsonb, fail_reason = \(failReason),
-                finished_at = \(Date().timeIntervalSinceReferenceDate), revision = s.revision,
-                parameters = t.parameters || \(held.parameters)::jsonb, distributions = t.distributions || \(held.distributions)::jsonb,
-                intermediate_values = t.intermediate_values || \(held.reports)::jsonb
-            FROM s WHERE t.id = \(id) AND t.state = 'RUNNING'
-            RETURNING \(unescaped: Self.returning)
-            """)
+        let finished = try await pending.whileWriting { () -> FrozenTrial? in
+            let held = try Self.merged(pending.take([id])[id])
+            return try await updated("""
+                WITH s AS (UPDATE hypertune_studies SET revision = revision + 1
+                           WHERE id = (SELECT study_id FROM hypertune_trials WHERE id = \(id) AND state = 'RUNNING') RETURNING revision)
+                UPDATE hypertune_trials t SET state = \(state.rawValue), "values" = \(valuesText)::jsonb, fail_reason = \(failReason),
+                    finished_at = \(Date().timeIntervalSinceReferenceDate), revision = s.revision,
+                    parameters = t.parameters || \(held.parameters)::jsonb, distributions = t.distributions || \(held.distributions)::jsonb,
+                    intermediate_values = t.intermediate_values || \(held.reports)::jsonb
+                FROM s WHERE t.id = \(id) AND t.state = 'RUNNING'
+                RETURNING \(unescaped: Self.returning)
+                """)
+        }
         guard let finished else { try await diagnose(id, "finish as \(state.rawValue)") }
         return finished
     }

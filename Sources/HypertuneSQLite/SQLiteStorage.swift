@@ -159,7 +159,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     }
 
     public func deleteStudy(id: Int) async throws {
-        try flush(nil)
+        try await flush(nil)
         try write { db in
             try db.run("DELETE FROM studies WHERE id = ?", arguments: [id])
             guard db.changesCount > 0 else { throw StorageError(.studyNotFound, "no study with id \(id)") }
@@ -275,7 +275,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     }
 
     public func setTrialAttribute(trialID: Int, key: String, value: JSONValue, system: Bool) async throws {
-        try flush([trialID])
+        try await flush([trialID])
         guard let path = Self.jsonPath(key) else {
             // A key JSON paths cannot quote: the whole-row path.
             guard system else {
@@ -306,12 +306,14 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
 
     public func heartbeat(trialID: Int) async throws {
         if let error = pending.takeDeferredError(trialID) { throw error }
-        let writes = pending.take([trialID])
-        try write { db in
-            for (id, w) in writes { try Self.writeHeldBack(id, w, db) }
-            try db.run("UPDATE trials SET heartbeat_at = ?, revision = ? WHERE id = ? AND state = 'RUNNING'",
-                           arguments: [Date().timeIntervalSinceReferenceDate, try Self.nextRevision(db), trialID])
-            if db.changesCount == 0 { try Self.diagnoseNotRunning(db, trialID, "heartbeat") }
+        try await pending.whileWriting {
+            let writes = pending.take([trialID])
+            try write { db in
+                for (id, w) in writes { try Self.writeHeldBack(id, w, db) }
+                try db.run("UPDATE trials SET heartbeat_at = ?, revision = ? WHERE id = ? AND state = 'RUNNING'",
+                               arguments: [Date().timeIntervalSinceReferenceDate, try Self.nextRevision(db), trialID])
+                if db.changesCount == 0 { try Self.diagnoseNotRunning(db, trialID, "heartbeat") }
+            }
         }
     }
 
@@ -345,22 +347,24 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
 
     /// Writes the pending values of `trialIDs` (all when nil) in one transaction. A trial that
     /// no longer runs loses its values; the error is raised by its next operation.
-    func flush(_ trialIDs: [Int]?) throws {
-        let writes = pending.take(trialIDs)
-        guard !writes.isEmpty else { return }
-        try write { db in
-            for (id, w) in writes.sorted(by: { $0.key < $1.key }) {
-                do {
-                    try Self.writeHeldBack(id, w, db)
-                } catch let error as StorageError where error.kind == .trialNotRunning || error.kind == .trialNotFound {
-                    pending.postpone(error, for: id)
+    func flush(_ trialIDs: [Int]?) async throws {
+        try await pending.whileWriting {
+            let writes = pending.take(trialIDs)
+            guard !writes.isEmpty else { return }
+            try write { db in
+                for (id, w) in writes.sorted(by: { $0.key < $1.key }) {
+                    do {
+                        try Self.writeHeldBack(id, w, db)
+                    } catch let error as StorageError where error.kind == .trialNotRunning || error.kind == .trialNotFound {
+                        pending.postpone(error, for: id)
+                    }
                 }
             }
         }
     }
 
     private func scheduleFlush() {
-        pending.ensureFlusher { [weak self] in try? self?.flush(nil) }
+        pending.ensureFlusher { [weak self] in try? await self?.flush(nil) }
     }
 
     /// The JSON path of an object member, `$."key"`; nil for a key SQLite's paths cannot quote.
@@ -387,24 +391,26 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     public func finishTrial(id: Int, state: TrialState, values: [Double]?, failReason: String?) async throws -> FrozenTrial {
         guard state.isFinished else { throw StorageError(.invalidValue, "a trial can only finish as COMPLETE, PRUNED or FAILED, not \(state.rawValue)") }
         if let error = pending.takeDeferredError(id) { throw error }
-        let writes = pending.take([id])
         defer { pending.ended(id) }
-        return try modifyRunning(id, "finish as \(state.rawValue)", before: writes) { t in
-            t.state = state
-            t.values = state == .complete ? values : nil
-            t.failReason = failReason
-            t.finishedAt = Date()
-            return [.state, .values, .failReason, .finishedAt]
+        return try await pending.whileWriting {
+            let writes = pending.take([id])
+            return try modifyRunning(id, "finish as \(state.rawValue)", before: writes) { t in
+                t.state = state
+                t.values = state == .complete ? values : nil
+                t.failReason = failReason
+                t.finishedAt = Date()
+                return [.state, .values, .failReason, .finishedAt]
+            }
         }
     }
 
     public func trial(id: Int) async throws -> FrozenTrial {
-        try flush(nil)
+        try await flush(nil)
         return try read { db in try Self.trial(db, id: id) }
     }
 
     public func trials(studyID: Int, states: Set<TrialState>?) async throws -> [FrozenTrial] {
-        try flush(nil)
+        try await flush(nil)
         let since = cache.revision(of: studyID)
         let (changed, revision) = try read { db -> ([FrozenTrial], Int64) in
             try Self.requireStudy(db, studyID)
@@ -419,7 +425,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     }
 
     public func failStaleTrials(studyID: Int, gracePeriod: TimeInterval) async throws -> [FrozenTrial] {
-        try flush(nil)
+        try await flush(nil)
         let failed = try write { db -> [FrozenTrial] in
             try Self.requireStudy(db, studyID)
             let cutoff = Date().addingTimeInterval(-gracePeriod).timeIntervalSinceReferenceDate

@@ -35,6 +35,23 @@ public final class HeldBackWrites: @unchecked Sendable {
 
     public init(delay: Duration = .milliseconds(100)) { self.delay = delay }
 
+    /// Held from taking values to having written them: a trial's values taken by one writer
+    /// (the background flush) are written before another (its end) runs, never after it.
+    private let writing = AsyncMutex()
+
+    /// Runs `body` — which takes values and writes them — alone among this object's writers.
+    public func whileWriting<T>(_ body: () async throws -> T) async throws -> T {
+        await writing.lock()
+        do {
+            let result = try await body()
+            await writing.unlock()
+            return result
+        } catch {
+            await writing.unlock()
+            throw error
+        }
+    }
+
     public func started(_ trial: FrozenTrial) {
         lock.withLock { local[trial.id] = (trial.number, trial.distributions) }
     }
