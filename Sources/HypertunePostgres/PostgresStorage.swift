@@ -262,26 +262,6 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
         try await Self.translating(description) { try await Self.trials(client.query(query, logger: Self.logger)).first }
     }
 
-    // MARK: Start lock
-
-    /// A session advisory lock per study, taken on a connection kept for the purpose while
-    /// `body` runs (its operations use other connections of the pool): every worker on the
-    /// database waits for it.
-    public func withStartLock<T>(studyID: Int, _ body: () async throws -> T) async throws -> T {
-        let key = Int64(0x4854_5354) << 32 | Int64(studyID & 0xFFFF_FFFF)
-        return try await client.withConnection { c in
-            _ = try await Self.translating(description) { try await c.query("SELECT pg_advisory_lock(\(key))", logger: Self.logger) }
-            do {
-                let result = try await body()
-                _ = try? await c.query("SELECT pg_advisory_unlock(\(key))", logger: Self.logger)
-                return result
-            } catch {
-                _ = try? await c.query("SELECT pg_advisory_unlock(\(key))", logger: Self.logger)
-                throw error
-            }
-        }
-    }
-
     // MARK: Held-back writes
 
     /// One trial's held-back values as JSON objects to merge (`||`) into its columns: a

@@ -1,9 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import GRDB
 import Hypertune
 
@@ -326,23 +321,6 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
         }
     }
 
-    // MARK: Start lock
-
-    /// An exclusive `flock` on `PATH.start-lock`, per study, held while `body` runs: every
-    /// process (and every storage object) on the file waits for it. Taking it blocks the calling
-    /// thread while another worker starts a trial (milliseconds).
-    public func withStartLock<T>(studyID: Int, _ body: () async throws -> T) async throws -> T {
-        let lockPath = "\(path).start-lock-\(studyID)"
-        let fd = posixOpen(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StorageError(.backend, "cannot open the start lock \(lockPath): \(String(cString: strerror(errno)))") }
-        defer { posixClose(fd) }
-        while flock(fd, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw StorageError(.backend, "cannot lock \(lockPath): \(String(cString: strerror(errno)))") }
-        }
-        defer { flock(fd, LOCK_UN) }
-        return try await body()
-    }
-
     // MARK: Pending writes
 
     /// Writes the pending values of `trialIDs` (all when nil) in one transaction. A trial that
@@ -530,12 +508,3 @@ extension Database {
         try cachedStatement(sql: sql).execute(arguments: arguments)
     }
 }
-
-// The C library's open and close, which SQLiteStorage's own `open` (of a database) shadows.
-#if canImport(Glibc)
-private func posixOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { Glibc.open(path, flags, mode) }
-private func posixClose(_ fd: Int32) { _ = Glibc.close(fd) }
-#elseif canImport(Darwin)
-private func posixOpen(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { Darwin.open(path, flags, mode) }
-private func posixClose(_ fd: Int32) { _ = Darwin.close(fd) }
-#endif

@@ -94,34 +94,3 @@ struct MultiProcessTests {
         #expect(trials.filter { $0.number != killed.number }.allSatisfy { $0.state == .complete })
     }
 }
-
-@Suite("Start lock across storage objects")
-struct StartLockTests {
-    @Test("population-based training from two workers with their own connections: every member assigned once", arguments: Backend.available.filter { $0 != .memory })
-    func membersAcrossWorkers(_ backend: Backend) async throws {
-        // Two storage objects on one store stand for two processes: each has its own Study and
-        // in-process lock, so only the storage's start lock keeps their starts apart.
-        let stores: [any Storage]
-        if backend == .postgres {
-            let url = try await Backend.freshPostgresDatabase()
-            stores = [try await PostgresStorage(url: url), try await PostgresStorage(url: url)]
-        } else {
-            let path = Backend.scratchFile("start-lock")
-            stores = [try SQLiteStorage(path: path), try SQLiteStorage(path: path)]
-        }
-        var configuration = PopulationBasedTraining.Configuration()
-        configuration.populationSize = 8
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("hypertune-start-lock-\(UUID().uuidString)")
-        var created: [Study] = []
-        for store in stores {
-            created.append(try await Study.create(name: "pbt", storage: store, direction: .maximize,
-                                                  sampler: PopulationBasedTraining(checkpoints: root, seed: 0, configuration: configuration)))
-        }
-        let studies = created
-        let members = try await withThrowingTaskGroup(of: JSONValue?.self) { group in
-            for i in 0..<8 { group.addTask { try await studies[i % 2].ask().snapshot.systemAttributes[PopulationBasedTraining.memberKey] } }
-            return try await group.reduce(into: [JSONValue?]()) { $0.append($1) }
-        }
-        #expect(Set(members.compactMap { $0 }) == Set((0..<8).map { JSONValue.number(Double($0)) }), "\(members)")
-    }
-}

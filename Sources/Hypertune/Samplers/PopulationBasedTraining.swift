@@ -26,8 +26,7 @@ import Foundation
 /// it stopped.
 ///
 /// Members are assigned to trials from the history, so starts must not interleave (the sampler's
-/// ``serializesStarts``: the study serialises them within a process, and the storage's start lock
-/// — ``Storage/withStartLock(studyID:_:)`` — across the processes sharing a database); run at most `populationSize` trials at once — a trial started while
+/// ``serializesStarts``); run at most `populationSize` trials at once — a trial started while
 /// every member is busy founds a new member, growing the population. Old checkpoints are
 /// removed as members move on (only each member's latest, and those running trials continue
 /// from, are kept) unless `keepsEveryCheckpoint`.

@@ -56,15 +56,6 @@ public protocol Storage: Sendable {
     /// Marks running trials whose last heartbeat is older than `gracePeriod` as FAILED and returns
     /// them.
     func failStaleTrials(studyID: Int, gracePeriod: TimeInterval) async throws -> [FrozenTrial]
-    /// Runs `body` while holding the study's start lock, which every process sharing the
-    /// storage respects: samplers that assign work from the history (``Sampler/serializesStarts``)
-    /// start one trial at a time across workers. The default, for storages only one process
-    /// uses, runs `body` directly (``Study`` also serialises starts within the process).
-    func withStartLock<T>(studyID: Int, _ body: () async throws -> T) async throws -> T
-}
-
-extension Storage {
-    public func withStartLock<T>(studyID: Int, _ body: () async throws -> T) async throws -> T { try await body() }
 }
 
 /// A storage operation that cannot be carried out, with the reason.

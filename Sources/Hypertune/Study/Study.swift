@@ -166,9 +166,7 @@ public final class Study: Sendable {
         }
         await startLock.lock()
         do {
-            let trial = try await storage.withStartLock(studyID: record.id) {
-                try await startUnserialised(limit: limit, samplerLimit: applySamplerLimit, fixing: fixing, historyFilter: historyFilter)
-            }
+            let trial = try await startUnserialised(limit: limit, samplerLimit: applySamplerLimit, fixing: fixing, historyFilter: historyFilter)
             await startLock.unlock()
             return trial
         } catch {
