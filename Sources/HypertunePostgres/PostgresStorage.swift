@@ -332,7 +332,7 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
         let t = try await trial(id: trialID)
         guard t.state == .running else { throw StorageError(.trialNotRunning, "set parameter '\(name)': trial \(t.number) is \(t.state.rawValue), not RUNNING") }
         if let existing = t.distributions[name], existing != distribution {
-            throw StorageError(.parameterConflict, "parameter '\(name)' of trial \(t.number) was drawn from \(existing), not \(distribution)")
+            throw StorageError.parameterConflict(name, trial: t.number, drawnFrom: existing, not: distribution)
         }
     }
 

@@ -229,7 +229,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
             try modifyRunning(trialID, "set parameter '\(name)'") { t in
                 if let existing = t.distributions[name] {
                     guard existing == distribution else {
-                        throw StorageError(.parameterConflict, "parameter '\(name)' of trial \(t.number) was drawn from \(existing), not \(distribution)")
+                        throw StorageError.parameterConflict(name, trial: t.number, drawnFrom: existing, not: distribution)
                     }
                     return []
                 }
@@ -239,11 +239,11 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
             }
             return
         }
-        let (valueText, distributionText) = (try StoredJSON.string(value), try StoredJSON.string(distribution))
         if try pending.setParameter(trialID, name, value: value, distribution: distribution) {
             scheduleFlush()
             return
         }
+        let (valueText, distributionText) = (try StoredJSON.string(value), try StoredJSON.string(distribution))
         try write { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, number, json_extract(distributions, ?) AS existing FROM trials WHERE id = ?"), arguments: [path, trialID]) else {
                 throw StorageError(.trialNotFound, "no trial with id \(trialID)")
@@ -252,7 +252,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
             if let existingText = row["existing"] as String? {
                 let existing = try StoredJSON.decode(Distribution.self, existingText)
                 guard existing == distribution else {
-                    throw StorageError(.parameterConflict, "parameter '\(name)' of trial \(row["number"] as Int) was drawn from \(existing), not \(distribution)")
+                    throw StorageError.parameterConflict(name, trial: row["number"] as Int, drawnFrom: existing, not: distribution)
                 }
                 return
             }

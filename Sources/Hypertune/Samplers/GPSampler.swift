@@ -234,16 +234,6 @@ public struct GPSampler: Sampler {
         return (point(z), value)
     }
 
-    /// `log E[max(best − f, 0)]` for `f ~ N(mean, sd²)`: `log sd + log h(z)`, `z = (best − mean)/sd`,
-    /// `h(z) = z Φ(z) + φ(z)`, computed without underflow or cancellation for very negative `z`.
-    static func logExpectedImprovement(best: Double, mean: Double, sd: Double) -> Double {
-        let z = (best - mean) / sd
-        return Foundation.log(sd) + logH(z)
-    }
-
-    /// `log(z Φ(z) + φ(z))`.
-    static func logH(_ z: Double) -> Double { logHWithSlope(z).value }
-
     /// `log h(z)` with `h(z) = z Φ(z) + φ(z)`, and its derivative `Φ(z) / h(z)` (as `h′ = Φ`).
     static func logHWithSlope(_ z: Double) -> (value: Double, slope: Double) {
         let logPhi = -0.5 * z * z - Normal.logSqrt2Pi

@@ -75,7 +75,7 @@ public final class HeldBackWrites: @unchecked Sendable {
             guard var entry = local[trialID] else { return false }
             if let existing = entry.distributions[name] {
                 guard existing == distribution else {
-                    throw StorageError(.parameterConflict, "parameter '\(name)' of trial \(entry.number) was drawn from \(existing), not \(distribution)")
+                    throw StorageError.parameterConflict(name, trial: entry.number, drawnFrom: existing, not: distribution)
                 }
                 return true
             }
@@ -107,8 +107,6 @@ public final class HeldBackWrites: @unchecked Sendable {
             return taken
         }
     }
-
-    public var isEmpty: Bool { lock.withLock { pending.isEmpty } }
 
     /// Starts the background flush if it is not running: every `delay`, while anything is
     /// pending, `flush` writes it.

@@ -93,7 +93,7 @@ public actor InMemoryStorage: Storage {
         try modifyRunning(trialID, "set parameter '\(name)'") { t in
             if let existing = t.distributions[name] {
                 guard existing == distribution else {
-                    throw StorageError(.parameterConflict, "parameter '\(name)' of trial \(t.number) was drawn from \(existing), not \(distribution)")
+                    throw StorageError.parameterConflict(name, trial: t.number, drawnFrom: existing, not: distribution)
                 }
                 return
             }

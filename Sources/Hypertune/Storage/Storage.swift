@@ -71,4 +71,9 @@ public struct StorageError: Error, CustomStringConvertible, Equatable {
         self.kind = kind
         self.description = description
     }
+
+    /// Parameter `name` of trial `number` suggested again from another distribution.
+    public static func parameterConflict(_ name: String, trial number: Int, drawnFrom existing: Distribution, not distribution: Distribution) -> StorageError {
+        StorageError(.parameterConflict, "parameter '\(name)' of trial \(number) was drawn from \(existing), not \(distribution)")
+    }
 }
