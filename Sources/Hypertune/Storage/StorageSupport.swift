@@ -10,29 +10,71 @@ public enum StoredJSON {
         return x.isNaN ? "\"NaN\"" : x > 0 ? "\"Infinity\"" : "\"-Infinity\""
     }
 
-    // Configured once and shared: encoding and decoding keep no state between calls.
-    private static let encoder: JSONEncoder = {
+    // Configured once and shared: encoding keeps no state between calls.
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return encoder
     }()
 
-    private static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return decoder
-    }()
-
+    /// The stored text of `value`: the shapes of a trial's columns written directly
+    /// (``StoredJSONWriter``), anything else by `JSONEncoder`.
     public static func string<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
+        if let text = StoredJSONWriter.text(value) { return text }
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
+    /// Reads a stored value, with `JSONDecoder`'s result at a fraction of its cost (see
+    /// ``JSONTree``); the shapes of a trial's columns are read without the `Decoder` machinery.
     public static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         do {
-            return try decoder.decode(type, from: Data(text.utf8))
+            if type == [String: Distribution].self {
+                return try DistributionTexts.shared.column(text) {
+                    try JSONTreeDecoder.decode([String: Distribution].self, from: try JSONTree(parsing: text), codingPath: [])
+                } as! T
+            }
+            let tree = try JSONTree(parsing: text)
+            if let value = try direct(type, tree) { return value }
+            return try JSONTreeDecoder.decode(type, from: tree, codingPath: [])
         } catch {
             throw StorageError(.backend, "a stored \(T.self) does not decode: \(error)")
+        }
+    }
+
+    /// The hot shapes (parameters, reports, attributes, values) straight from the tree; nil
+    /// for other types.
+    private static func direct<T>(_ type: T.Type, _ tree: JSONTree) throws -> T? {
+        func mismatch(_ found: JSONTree) -> DecodingError {
+            .typeMismatch(T.self, .init(codingPath: [], debugDescription: "found \(found.kind)"))
+        }
+        switch type {
+        case is [String: ParameterValue].Type:
+            guard case let .object(members) = tree else { throw mismatch(tree) }
+            return try members.mapValues { m in
+                guard let v = ParameterValue(storedTree: m) else { throw mismatch(m) }
+                return v
+            } as? T
+        case is [Int: Double].Type:
+            guard case let .object(members) = tree else { throw mismatch(tree) }
+            var result: [Int: Double] = [:]
+            result.reserveCapacity(members.count)
+            for (key, m) in members {
+                guard let step = Int(key), let x = m.double else { throw mismatch(m) }
+                result[step] = x
+            }
+            return result as? T
+        case is [String: JSONValue].Type:
+            guard case let .object(members) = tree else { throw mismatch(tree) }
+            return members.mapValues(JSONValue.init(storedTree:)) as? T
+        case is [Double].Type:
+            guard case let .array(elements) = tree else { throw mismatch(tree) }
+            return try elements.map { e in
+                guard let x = e.double else { throw mismatch(e) }
+                return x
+            } as? T
+        default:
+            return nil
         }
     }
 }
@@ -53,7 +95,9 @@ public final class TrialRevisionCache: @unchecked Sendable {
     /// The study's trials in number order once `changed` (read up to `revision`) is merged in.
     public func merge(study: Int, _ changed: [FrozenTrial], upTo revision: Int64) -> [FrozenTrial] {
         lock.withLock {
-            var entry = studies[study] ?? (0, [], [:])
+            // Taken out of the table, so that the trials array is not shared while it changes
+            // (which would copy every trial on each read).
+            var entry = studies.removeValue(forKey: study) ?? (0, [], [:])
             for t in changed {
                 if let i = entry.index[t.id] {
                     entry.trials[i] = t
@@ -64,7 +108,7 @@ public final class TrialRevisionCache: @unchecked Sendable {
                     entry.trials.append(t)
                 }
             }
-            if !entry.trials.isSorted() {
+            if !changed.isEmpty && !entry.trials.isSorted() {
                 entry.trials.sort { $0.number < $1.number }
                 entry.index = Dictionary(uniqueKeysWithValues: entry.trials.enumerated().map { ($1.id, $0) })
             }
