@@ -47,6 +47,39 @@ enum PostgresSchema {
             "CREATE INDEX hypertune_trials_by_revision ON hypertune_trials (study_id, revision)",
             "CREATE INDEX hypertune_trials_by_state ON hypertune_trials (study_id, state, number)",
         ]),
+        // Starting a trial in one round trip: the server bumps the study's revision (locking its
+        // row until commit), applies the limit, then claims the oldest enqueued trial or numbers a
+        // new one. No row when the limit is reached or there is no such study.
+        ("v2: start a trial in one statement", [
+            """
+            CREATE FUNCTION hypertune_start_trial(p_study BIGINT, p_limit BIGINT, p_worker TEXT, p_now DOUBLE PRECISION)
+            RETURNS SETOF hypertune_trials LANGUAGE plpgsql AS $$
+            DECLARE
+                v_revision BIGINT;
+                v_count BIGINT;
+                v_waiting BIGINT;
+                v_trial hypertune_trials%ROWTYPE;
+            BEGIN
+                UPDATE hypertune_studies SET revision = revision + 1 WHERE id = p_study RETURNING revision INTO v_revision;
+                IF NOT FOUND THEN RETURN; END IF;
+                SELECT COALESCE(MAX(number) + 1, 0) INTO v_count FROM hypertune_trials WHERE study_id = p_study;
+                IF p_limit IS NOT NULL AND
+                   v_count - (SELECT COUNT(*) FROM hypertune_trials WHERE study_id = p_study AND state = 'WAITING') >= p_limit THEN
+                    RETURN;
+                END IF;
+                SELECT id INTO v_waiting FROM hypertune_trials WHERE study_id = p_study AND state = 'WAITING' ORDER BY number LIMIT 1;
+                IF FOUND THEN
+                    UPDATE hypertune_trials SET state = 'RUNNING', started_at = p_now, heartbeat_at = p_now, worker = p_worker, revision = v_revision
+                    WHERE id = v_waiting RETURNING * INTO v_trial;
+                ELSE
+                    INSERT INTO hypertune_trials (study_id, number, state, started_at, heartbeat_at, worker, revision)
+                    VALUES (p_study, v_count, 'RUNNING', p_now, p_now, p_worker, v_revision) RETURNING * INTO v_trial;
+                END IF;
+                RETURN NEXT v_trial;
+            END
+            $$
+            """,
+        ]),
     ]
 
     /// An arbitrary key for the migrations' advisory lock.

@@ -202,6 +202,12 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
             heartbeatAt: try date(13), worker: try r[o + 14].decode(String?.self))
     }
 
+    /// The number of the study's trials: one more than the largest number (numbers run from 0
+    /// without gaps), found in the `(study_id, number)` index rather than counted.
+    static func trialCount(_ c: PostgresConnection, _ studyID: Int) async throws -> Int {
+        try await first(c.query("SELECT COALESCE(MAX(number) + 1, 0)::bigint FROM hypertune_trials WHERE study_id = \(studyID)", logger: logger), Int.self) ?? 0
+    }
+
     static func trial(_ c: PostgresConnection, id: Int) async throws -> FrozenTrial {
         guard let t = try await trials(c.query("SELECT \(unescaped: trialColumns) FROM hypertune_trials WHERE id = \(id)", logger: logger)).first else {
             throw StorageError(.trialNotFound, "no trial with id \(id)")
@@ -210,29 +216,22 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
     }
 
     public func startTrial(studyID: Int, limit: Int?, worker: String?) async throws -> FrozenTrial? {
-        let trial = try await transaction { c -> FrozenTrial? in
-            guard let revision = try await Self.nextRevision(c, study: studyID) else { throw StorageError(.studyNotFound, "no study with id \(studyID)") }
-            if let limit {
-                let started = try await Self.first(c.query("SELECT COUNT(*)::bigint FROM hypertune_trials WHERE study_id = \(studyID) AND state <> 'WAITING'", logger: Self.logger), Int.self) ?? 0
-                if started >= limit { return nil }
-            }
-            let now = Date().timeIntervalSinceReferenceDate
-            if let waiting = try await Self.first(c.query("""
-                SELECT id FROM hypertune_trials WHERE study_id = \(studyID) AND state = 'WAITING' ORDER BY number LIMIT 1
-                """, logger: Self.logger), Int.self) {
-                try await c.query("""
-                    UPDATE hypertune_trials SET state = 'RUNNING', started_at = \(now), heartbeat_at = \(now), worker = \(worker), revision = \(revision)
-                    WHERE id = \(waiting)
-                    """, logger: Self.logger)
-                return try await Self.trial(c, id: waiting)
-            }
-            let number = try await Self.first(c.query("SELECT COUNT(*)::bigint FROM hypertune_trials WHERE study_id = \(studyID)", logger: Self.logger), Int.self) ?? 0
-            return try await Self.trials(c.query("""
-                INSERT INTO hypertune_trials (study_id, number, state, started_at, heartbeat_at, worker, revision)
-                VALUES (\(studyID), \(number), 'RUNNING', \(now), \(now), \(worker), \(revision)) RETURNING \(unescaped: Self.trialColumns)
+        // One statement (the server-side function of migration v2), so one round trip.
+        let now = Date().timeIntervalSinceReferenceDate
+        let started = try await Self.translating(description) {
+            try await Self.trials(client.query("""
+                SELECT \(unescaped: Self.trialColumns) FROM hypertune_start_trial(\(studyID), \(limit), \(worker), \(now))
                 """, logger: Self.logger)).first
         }
-        if let trial { pending.started(trial) }
+        guard let trial = started else {
+            // The limit, or no such study.
+            let exists = try await Self.translating(description) {
+                try await Self.first(client.query("SELECT id FROM hypertune_studies WHERE id = \(studyID)", logger: Self.logger), Int.self) != nil
+            }
+            guard exists else { throw StorageError(.studyNotFound, "no study with id \(studyID)") }
+            return nil
+        }
+        pending.started(trial)
         return trial
     }
 
@@ -241,7 +240,7 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
         let user = try StoredJSON.string(userAttributes)
         return try await transaction { c in
             guard let revision = try await Self.nextRevision(c, study: studyID) else { throw StorageError(.studyNotFound, "no study with id \(studyID)") }
-            let number = try await Self.first(c.query("SELECT COUNT(*)::bigint FROM hypertune_trials WHERE study_id = \(studyID)", logger: Self.logger), Int.self) ?? 0
+            let number = try await Self.trialCount(c, studyID)
             guard let t = try await Self.trials(c.query("""
                 INSERT INTO hypertune_trials (study_id, number, state, user_attributes, system_attributes, revision)
                 VALUES (\(studyID), \(number), 'WAITING', \(user)::jsonb, \(system)::jsonb, \(revision)) RETURNING \(unescaped: Self.trialColumns)

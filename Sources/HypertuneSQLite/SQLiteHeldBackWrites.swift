@@ -11,6 +11,14 @@ extension SQLiteStorage {
         }
         let what = writes.parameters.first.map { "set parameter '\($0.name)'" } ?? "report step \(writes.reports.keys.min() ?? 0)"
         try SQLiteStorage.requireRunning(row, what)
+        var (assignments, arguments) = try heldBackAssignments(writes)
+        arguments += [try SQLiteStorage.nextRevision(db), trialID]
+        try db.run("UPDATE trials SET \(assignments.joined(separator: ", ")), revision = ? WHERE id = ?", arguments: arguments)
+    }
+
+    /// The assignments (with their arguments) that merge held-back values into a trial's JSON
+    /// columns: each column's members set by one `json_set`.
+    static func heldBackAssignments(_ writes: HeldBackWrites.TrialWrites) throws -> ([String], StatementArguments) {
         var assignments: [String] = [], arguments = StatementArguments()
         if !writes.parameters.isEmpty {
             let pairs = Array(repeating: "?, json(?)", count: writes.parameters.count).joined(separator: ", ")
@@ -24,7 +32,6 @@ extension SQLiteStorage {
             assignments.append("intermediate_values = json_set(intermediate_values, \(pairs))")
             for (step, value) in writes.reports.sorted(by: { $0.key < $1.key }) { arguments += ["$.\"\(step)\"", StoredJSON.number(value)] }
         }
-        arguments += [try SQLiteStorage.nextRevision(db), trialID]
-        try db.run("UPDATE trials SET \(assignments.joined(separator: ", ")), revision = ? WHERE id = ?", arguments: arguments)
+        return (assignments, arguments)
     }
 }

@@ -107,13 +107,32 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     // SQLite work, less than a hop to GRDB's queue and back would cost. Waiting for another
     // process's write lock blocks the thread (at most `busyTimeout`).
 
-    /// Runs `body` in one write transaction, turning SQLite's errors into ``StorageError``s.
+    /// Runs `body` in one write transaction (`BEGIN IMMEDIATE`: the write lock is taken first, so
+    /// the transaction never has to upgrade, which no busy timeout could wait out), turning
+    /// SQLite's errors into ``StorageError``s.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        try translating { try pool.write(body) }
+        try translating { try pool.writeWithoutTransaction { db in try Self.transaction(db, "BEGIN IMMEDIATE", body) } }
     }
 
+    /// Runs `body` in one read transaction: a consistent snapshot of the file, which writers
+    /// (of this process or others) do not block in WAL mode.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        try translating { try pool.read(body) }
+        try translating { try pool.unsafeRead { db in try Self.transaction(db, "BEGIN DEFERRED", body) } }
+    }
+
+    /// `body` between `begin` and `COMMIT`, rolled back if it throws. The statements come from
+    /// the connection's cache: GRDB's own transaction methods parse theirs on every call (and a
+    /// read toggles `query_only` around it), which was a third of a small transaction's cost.
+    static func transaction<T>(_ db: Database, _ begin: String, _ body: (Database) throws -> T) throws -> T {
+        try db.run(begin)
+        do {
+            let result = try body(db)
+            try db.run("COMMIT")
+            return result
+        } catch {
+            if db.isInsideTransaction { try? db.run("ROLLBACK") }
+            throw error
+        }
     }
 
     private func translating<T>(_ body: () throws -> T) throws -> T {
@@ -191,8 +210,8 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
         let trial = try write { db -> FrozenTrial? in
             try Self.requireStudy(db, studyID)
             if let limit {
-                let started = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM trials WHERE study_id = ? AND state != 'WAITING'"), arguments: [studyID]) ?? 0
-                if started >= limit { return nil }
+                let waiting = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM trials WHERE study_id = ? AND state = 'WAITING'"), arguments: [studyID]) ?? 0
+                if try Self.trialCount(db, studyID) - waiting >= limit { return nil }
             }
             let now = Date().timeIntervalSinceReferenceDate
             let revision = try Self.nextRevision(db)
@@ -201,7 +220,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
                                arguments: [now, now, worker, revision, waiting])
                 return try Self.trial(db, id: waiting)
             }
-            let number = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM trials WHERE study_id = ?"), arguments: [studyID]) ?? 0
+            let number = try Self.trialCount(db, studyID)
             try db.run("INSERT INTO trials (study_id, number, state, started_at, heartbeat_at, worker, revision) VALUES (?, ?, 'RUNNING', ?, ?, ?, ?)",
                            arguments: [studyID, number, now, now, worker, revision])
             let date = Date(timeIntervalSinceReferenceDate: now)
@@ -215,7 +234,7 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     public func enqueueTrial(studyID: Int, parameters: [String: ParameterValue], userAttributes: [String: JSONValue]) async throws -> FrozenTrial {
         try write { db in
             try Self.requireStudy(db, studyID)
-            let number = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM trials WHERE study_id = ?"), arguments: [studyID]) ?? 0
+            let number = try Self.trialCount(db, studyID)
             let system: [String: JSONValue] = [FrozenTrial.fixedParametersKey: .object(parameters.mapValues(\.json))]
             try db.run("INSERT INTO trials (study_id, number, state, user_attributes, system_attributes, revision) VALUES (?, ?, 'WAITING', ?, ?, ?)",
                            arguments: [studyID, number, try StoredJSON.string(userAttributes), try StoredJSON.string(system), try Self.nextRevision(db)])
@@ -370,14 +389,20 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
         guard state.isFinished else { throw StorageError(.invalidValue, "a trial can only finish as COMPLETE, PRUNED or FAILED, not \(state.rawValue)") }
         if let error = pending.takeDeferredError(id) { throw error }
         defer { pending.ended(id) }
+        let valuesText = try state == .complete ? values.map { try StoredJSON.string($0) } : nil
         return try await pending.whileWriting {
-            let writes = pending.take([id])
-            return try modifyRunning(id, "finish as \(state.rawValue)", before: writes) { t in
-                t.state = state
-                t.values = state == .complete ? values : nil
-                t.failReason = failReason
-                t.finishedAt = Date()
-                return [.state, .values, .failReason, .finishedAt]
+            // One statement: the held-back values and the end, on a trial that still runs.
+            var (assignments, arguments) = try Self.heldBackAssignments(pending.take([id])[id] ?? .init(number: 0))
+            assignments += ["state = ?", "\"values\" = ?", "fail_reason = ?", "finished_at = ?"]
+            arguments += [state.rawValue, valuesText, failReason, Date().timeIntervalSinceReferenceDate]
+            return try write { db in
+                arguments += [try Self.nextRevision(db), id]
+                let sql = "UPDATE trials SET \(assignments.joined(separator: ", ")), revision = ? WHERE id = ? AND state = 'RUNNING' RETURNING *"
+                guard let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) else {
+                    try Self.diagnoseNotRunning(db, id, "finish as \(state.rawValue)")
+                    throw StorageError(.backend, "finish as \(state.rawValue): trial \(id) was not updated")
+                }
+                return try Self.trial(row: row)
             }
         }
     }
@@ -434,10 +459,8 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     /// Applies `change` to a running trial in one transaction; `change` returns the columns it
     /// changed (none: nothing is written).
     @discardableResult
-    func modifyRunning(_ id: Int, _ what: String, before writes: [Int: HeldBackWrites.TrialWrites] = [:],
-                       _ change: (inout FrozenTrial) throws -> [Column]) throws -> FrozenTrial {
+    func modifyRunning(_ id: Int, _ what: String, _ change: (inout FrozenTrial) throws -> [Column]) throws -> FrozenTrial {
         try write { db in
-            for (trialID, w) in writes { try Self.writeHeldBack(trialID, w, db) }
             var t = try Self.trial(db, id: id)
             guard t.state == .running else { throw StorageError(.trialNotRunning, "\(what): trial \(t.number) is \(t.state.rawValue), not RUNNING") }
             let columns = try change(&t)
@@ -466,6 +489,13 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
         arguments += [try nextRevision(db), t.id]
         let assignments = columns.map { "\($0.rawValue) = ?" }.joined(separator: ", ")
         try db.run("UPDATE trials SET \(assignments), revision = ? WHERE id = ?", arguments: arguments)
+    }
+
+    /// The number of the study's trials. Numbers run from 0 without gaps (a trial is never
+    /// deleted alone), so it is one more than the largest: a lookup in the `(study_id, number)`
+    /// index, where counting would read every entry of the study.
+    static func trialCount(_ db: Database, _ studyID: Int) throws -> Int {
+        try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(number) + 1, 0) FROM trials WHERE study_id = ?"), arguments: [studyID]) ?? 0
     }
 
     static func nextRevision(_ db: Database) throws -> Int64 {

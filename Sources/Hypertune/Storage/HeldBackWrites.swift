@@ -22,6 +22,8 @@ public final class HeldBackWrites: @unchecked Sendable {
         /// Parameters in the order suggested.
         public var parameters: [(name: String, value: ParameterValue, distribution: Distribution)] = []
         public var reports: [Int: Double] = [:]
+
+        public init(number: Int) { self.number = number }
     }
 
     private let lock = NSLock()
@@ -44,10 +46,10 @@ public final class HeldBackWrites: @unchecked Sendable {
         await writing.lock()
         do {
             let result = try await body()
-            await writing.unlock()
+            writing.unlock()
             return result
         } catch {
-            await writing.unlock()
+            writing.unlock()
             throw error
         }
     }

@@ -44,3 +44,44 @@ public struct FaultTolerance: Sendable, Equatable {
         Double(gracePeriod.components.seconds) + Double(gracePeriod.components.attoseconds) * 1e-18
     }
 }
+
+/// The heartbeats of the running trials a study object started: one task records them all,
+/// every interval, while any runs (a task per trial would cost a thread wake-up at each start
+/// and end). A trial whose heartbeat fails (it was ended meanwhile) is dropped.
+final class Heartbeats: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running: Set<Int> = []
+    private var beating = false
+
+    func add(_ trialID: Int, interval: Duration, storage: any Storage) {
+        let start = lock.withLock { () -> Bool in
+            running.insert(trialID)
+            defer { beating = true }
+            return !beating
+        }
+        guard start else { return }
+        Task.detached { [weak self] in
+            while true {
+                try? await Task.sleep(for: interval)
+                guard let self else { return }
+                let due = self.lock.withLock { () -> Set<Int>? in
+                    // Stops once nothing runs; the next start begins again.
+                    if self.running.isEmpty { self.beating = false }
+                    return self.running.isEmpty ? nil : self.running
+                }
+                guard let due else { return }
+                for id in due.sorted() {
+                    do {
+                        try await storage.heartbeat(trialID: id)
+                    } catch {
+                        self.remove(id)
+                    }
+                }
+            }
+        }
+    }
+
+    func remove(_ trialID: Int) {
+        _ = lock.withLock { running.remove(trialID) }
+    }
+}

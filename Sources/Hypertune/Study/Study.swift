@@ -18,6 +18,8 @@ public final class Study: Sendable {
     public let worker: String
     /// Serialises trial starts for samplers that need it (``Sampler/serializesStarts``).
     let startLock = AsyncMutex()
+    /// The heartbeats of the trials this object started.
+    let heartbeats = Heartbeats()
     /// When this object last reaped stale trials.
     private let reaping = Mutex<ContinuousClock.Instant?>(nil)
 
@@ -87,21 +89,10 @@ public final class Study: Sendable {
         if due { try await reapStaleTrials() }
     }
 
-    /// A task recording `trialID`'s heartbeat every interval until cancelled (nil without
-    /// heartbeats). A failed heartbeat (the trial was ended meanwhile) ends it.
-    func heartbeatTask(trialID: Int) -> Task<Void, Never>? {
-        guard let interval = faultTolerance.heartbeatInterval else { return nil }
-        let storage = storage
-        return Task.detached {
-            while !Task.isCancelled {
-                do {
-                    try await Task.sleep(for: interval)
-                    try await storage.heartbeat(trialID: trialID)
-                } catch {
-                    return
-                }
-            }
-        }
+    /// Starts recording `trialID`'s heartbeat (nothing without heartbeats).
+    func startHeartbeats(trialID: Int) {
+        guard let interval = faultTolerance.heartbeatInterval else { return }
+        heartbeats.add(trialID, interval: interval, storage: storage)
     }
 
     // MARK: Reading
@@ -167,10 +158,10 @@ public final class Study: Sendable {
         await startLock.lock()
         do {
             let trial = try await startUnserialised(limit: limit, samplerLimit: applySamplerLimit, fixing: fixing, historyFilter: historyFilter)
-            await startLock.unlock()
+            startLock.unlock()
             return trial
         } catch {
-            await startLock.unlock()
+            startLock.unlock()
             throw error
         }
     }
@@ -178,15 +169,20 @@ public final class Study: Sendable {
     private func startUnserialised(limit: Int?, samplerLimit applySamplerLimit: Bool, fixing: [String: ParameterValue],
                                    historyFilter: ((StudyHistory) -> StudyHistory)?) async throws -> Trial? {
         try await reapIfDue()
+        // The history is read before the trial starts, so that it does not hold the trial itself
+        // (taking a new trial out again would copy every trial each time); within this process
+        // starts are ordered (`optimize`'s start gate), so it holds every trial started before.
+        var history = try await self.history()
         var limit = limit
         if applySamplerLimit, let samplerLimit = sampler.trialLimit {
-            let enqueued = try await trials().count { $0.isEnqueued }
+            let enqueued = history.trials.count { $0.isEnqueued }
             limit = min(limit ?? .max, samplerLimit + enqueued)
         }
         guard var frozen = try await storage.startTrial(studyID: record.id, limit: limit, worker: worker) else { return nil }
-        var history = try await self.history()
-        // The trial itself is not part of its own history.
-        history = StudyHistory(directions: history.directions, trials: history.trials.filter { $0.id != frozen.id })
+        if frozen.isEnqueued {
+            // A claimed enqueued trial was read as waiting.
+            history = StudyHistory(directions: history.directions, trials: history.trials.filter { $0.id != frozen.id })
+        }
         if let historyFilter { history = historyFilter(history) }
         let space = sampler.relativeSearchSpace(history: history, trial: frozen)
         let relative = space.isEmpty ? [:] : sampler.sampleRelative(history: history, trial: frozen, space: space)
@@ -200,7 +196,7 @@ public final class Study: Sendable {
         if !frozen.isEnqueued { fixed.merge(sampler.fixedParameters(history: history, trial: frozen)) { given, _ in given } }
         let trial = Trial(study: self, frozen: frozen, history: history, relative: relative,
                           relativeSpace: Dictionary(space.map { ($0.name, $0.distribution) }, uniquingKeysWith: { a, _ in a }), fixed: fixed)
-        await trial.startHeartbeats(heartbeatTask(trialID: frozen.id))
+        startHeartbeats(trialID: frozen.id)
         return trial
     }
 
@@ -233,7 +229,7 @@ public final class Study: Sendable {
     /// Ends the trial and its heartbeats. A trial another worker has meanwhile failed as stale
     /// (its heartbeats were late) stays as that worker left it: the record returned says so.
     private func finish(_ trial: Trial, _ state: TrialState, _ values: [Double]?, _ reason: String?) async throws -> FrozenTrial {
-        await trial.stopHeartbeats()
+        heartbeats.remove(trial.id)
         do {
             return try await storage.finishTrial(id: trial.id, state: state, values: values, failReason: reason)
         } catch let error as StorageError where error.kind == .trialNotRunning {
@@ -476,31 +472,53 @@ actor OptimizeRun {
     }
 }
 
-/// A first-come, first-served lock for async code.
-actor AsyncMutex {
-    var locked = false
-    var queue: [CheckedContinuation<Void, Never>] = []
+/// A first-come, first-served lock for async code. Taking a free lock and releasing one nobody
+/// waits for do not suspend (no hop to another executor); only a contended `lock()` waits.
+final class AsyncMutex: @unchecked Sendable {
+    private let state = NSLock()
+    private var locked = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
 
     func lock() async {
-        if !locked {
+        if state.withLock({ () -> Bool in
+            guard !locked else { return false }
             locked = true
-            return
+            return true
+        }) { return }
+        await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+            // Free again meanwhile: take it; else wait to be handed it by `unlock()`.
+            let acquired = state.withLock { () -> Bool in
+                guard !locked else {
+                    waiters.append(waiter)
+                    return false
+                }
+                locked = true
+                return true
+            }
+            if acquired { waiter.resume() }
         }
-        await withCheckedContinuation { queue.append($0) }
     }
 
+    /// Releases the lock, handing it to the longest waiter if there is one.
     func unlock() {
-        if queue.isEmpty { locked = false } else { queue.removeFirst().resume() }
+        let next = state.withLock { () -> CheckedContinuation<Void, Never>? in
+            guard !waiters.isEmpty else {
+                locked = false
+                return nil
+            }
+            return waiters.removeFirst()
+        }
+        next?.resume()
     }
 
-    nonisolated func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+    func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         await lock()
         do {
             let result = try await body()
-            await unlock()
+            unlock()
             return result
         } catch {
-            await unlock()
+            unlock()
             throw error
         }
     }

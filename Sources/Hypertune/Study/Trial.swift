@@ -30,16 +30,6 @@ public actor Trial {
     nonisolated let relativeSpace: [String: Distribution]
     /// Values fixed in advance (an enqueued trial, or `ask(fixing:)`).
     let fixed: [String: ParameterValue]
-    /// Records the worker's heartbeat while the trial runs (see ``FaultTolerance``).
-    private var heartbeats: Task<Void, Never>?
-
-    func startHeartbeats(_ task: Task<Void, Never>?) { heartbeats = task }
-
-    func stopHeartbeats() {
-        heartbeats?.cancel()
-        heartbeats = nil
-    }
-
     init(study: Study, frozen: FrozenTrial, history: StudyHistory, relative: [String: Double],
          relativeSpace: [String: Distribution], fixed: [String: ParameterValue]) {
         self.number = frozen.number

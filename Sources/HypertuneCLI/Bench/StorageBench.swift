@@ -19,7 +19,7 @@ struct StorageBench: AsyncParsableCommand {
     @Option(help: "Storages, comma-separated: memory, sqlite, postgresql (with --postgres).")
     var storages: String = "memory,sqlite"
 
-    @Option(help: "A PostgreSQL server's URL (postgresql://user:password@host:port/database): adds the postgresql rows and the throughput of 1, 4 and 8 worker processes.")
+    @Option(help: "A PostgreSQL server's URL (postgresql://user:password@host:port/database): adds the postgresql rows and the throughput of 1, 2, 4 and 8 worker processes.")
     var postgres: String?
 
     @Option(help: "Trials of each throughput study (shared by its workers).")
@@ -49,6 +49,9 @@ struct StorageBench: AsyncParsableCommand {
         var mean_ms: Double?
         var workers: Int?
         var trials_per_s: Double?
+        /// Median milliseconds of each part of a trial in the window: `ask` (the history read,
+        /// the sampler and the trial's start), `suggest` (six), `report` (ten), `tell` (its end).
+        var phases_ms: [String: Double]?
     }
 
     struct Output: Codable {
@@ -75,26 +78,34 @@ struct StorageBench: AsyncParsableCommand {
                 let sampler: any Sampler = samplerName == "tpe" ? TPESampler(seed: 0) : RandomSampler(seed: 0)
                 let study = try await Study.create(name: "bench-\(samplerName)-\(runID)", storage: storage, sampler: sampler)
                 let hartmann = SyntheticFunction.hartmann6, clock = ContinuousClock()
-                var times: [Double] = []
+                var times: [Double] = [], phases: [String: [Double]] = [:]
+                func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
                 for _ in 0..<trials {
                     let start = clock.now
                     let trial = try await study.ask()
+                    let asked = clock.now
                     var x: [String: ParameterValue] = [:]
                     for (p, d) in hartmann.space { x[p] = try await trial.suggest(p, d) }
+                    let suggested = clock.now
                     let value = hartmann(x)
                     for step in 1...10 { try await trial.report(value + 1 / Double(step), step: step) }
+                    let reported = clock.now
                     try await study.tell(trial, value)
-                    let d = clock.now - start
-                    times.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+                    let end = clock.now
+                    times.append(seconds(end - start))
+                    for (name, d) in [("ask", asked - start), ("suggest", suggested - asked), ("report", reported - suggested), ("tell", end - reported)] {
+                        phases[name, default: []].append(seconds(d))
+                    }
                 }
                 let slice = Array(times[(window.0 - 1)..<window.1])
                 rows.append(Row(storage: storageName, sampler: samplerName, window: "\(window.0)-\(window.1)",
-                                median_ms: BenchmarkSupport.median(slice) * 1e3, mean_ms: slice.reduce(0, +) / Double(slice.count) * 1e3))
+                                median_ms: BenchmarkSupport.median(slice) * 1e3, mean_ms: slice.reduce(0, +) / Double(slice.count) * 1e3,
+                                phases_ms: phases.mapValues { BenchmarkSupport.median(Array($0[(window.0 - 1)..<window.1])) * 1e3 }))
                 FileHandle.standardError.write(Data(String(format: "%@ %@: %@ %.4f ms\n", storageName, samplerName, rows.last!.window!, rows.last!.median_ms!).utf8))
             }
         }
         if let postgres {
-            for workers in [1, 4, 8] {
+            for workers in [1, 2, 4, 8] {
                 let rate = try await throughput(url: postgres, workers: workers, study: "throughput-\(runID)-\(workers)")
                 rows.append(Row(storage: "postgresql", workers: workers, trials_per_s: rate))
                 FileHandle.standardError.write(Data(String(format: "postgresql, %d worker processes: %.1f trials/s\n", workers, rate).utf8))
