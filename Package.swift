@@ -18,6 +18,9 @@ let package = Package(
         .library(name: "Hypertune", targets: ["Hypertune"]),
         .library(name: "HypertuneSQLite", targets: ["HypertuneSQLite"]),
         .library(name: "HypertunePostgres", targets: ["HypertunePostgres"]),
+        .library(name: "HypertuneExport", targets: ["HypertuneExport"]),
+        .library(name: "HypertuneRunner", targets: ["HypertuneRunner"]),
+        .library(name: "HypertuneConfig", targets: ["HypertuneConfig"]),
         .executable(name: "hypertune", targets: ["HypertuneCLI"]),
     ],
     dependencies: [
@@ -26,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // OpenBLAS through pkg-config on Linux; Accelerate is used instead on Apple platforms.
@@ -52,7 +57,23 @@ let package = Package(
             dependencies: ["Autograd", "CZlib"],
             swiftSettings: swiftSettings
         ),
-        .target(name: "HypertuneCharts", swiftSettings: swiftSettings),
+        // SVG charts: drawing primitives, and the charts of a study's trials.
+        .target(name: "HypertuneCharts", dependencies: ["Hypertune"], swiftSettings: swiftSettings),
+        // Trials as CSV and JSON, and TensorBoard event files (scalars and the HParams plugin).
+        .target(name: "HypertuneExport", dependencies: ["Hypertune"], swiftSettings: swiftSettings),
+        // Objective programs in any language: argv templates (no shell), the output protocol,
+        // pruning, time-outs.
+        .target(
+            name: "HypertuneRunner",
+            dependencies: ["Hypertune", .product(name: "Subprocess", package: "swift-subprocess")],
+            swiftSettings: swiftSettings
+        ),
+        // Study configuration files (YAML or JSON) with errors that name the file, line and key.
+        .target(
+            name: "HypertuneConfig",
+            dependencies: ["Hypertune", "HypertuneRunner", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Hypertune",
             dependencies: ["Autograd", "CAutogradKernels", .product(name: "Numerics", package: "swift-numerics")],
@@ -90,6 +111,10 @@ let package = Package(
                 "Hypertune",
                 "HypertuneSQLite",
                 "HypertunePostgres",
+                "HypertuneCharts",
+                "HypertuneExport",
+                "HypertuneRunner",
+                "HypertuneConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Numerics", package: "swift-numerics"),
             ],
@@ -125,7 +150,28 @@ let package = Package(
         ),
         .testTarget(
             name: "HypertuneChartsTests",
-            dependencies: ["HypertuneCharts"],
+            dependencies: ["HypertuneCharts", "Hypertune"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HypertuneExportTests",
+            dependencies: ["HypertuneExport", "Hypertune"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HypertuneRunnerTests",
+            dependencies: ["HypertuneRunner", "Hypertune"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HypertuneConfigTests",
+            dependencies: ["HypertuneConfig", "HypertuneRunner", "Hypertune"],
+            swiftSettings: swiftSettings
+        ),
+        // End-to-end: the built `hypertune` binary on example configs and objective programs.
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["HypertuneCLI", "Hypertune", "HypertuneSQLite", "HypertuneExport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -58,7 +58,10 @@ struct HyperCleaningTests {
         #expect(trials.count == 8 && trials.allSatisfy { $0.state == .complete })
         let expected = result.dh.flatMap { b in b.history.map { (b.R, $0) } }
         for (trial, (R, record)) in zip(trials, expected) {
-            #expect(trial.parameters == ["R": .int(R), "hyper_iteration": .int(record.iteration)])
+            #expect(trial.parameters == ["run": .string("R=\(R)"), "hyper_iteration": .int(record.iteration)])
+            let recorded = try #require(HypergradientRecording.iteration(of: trial))
+            #expect(recorded.run == "R=\(R)" && recorded.iteration == record.iteration && recorded.outerLoss == record.validation_loss)
+            #expect(recorded.lambda == ["example_weights": .summary(mean: record.lambda_mean, min: record.lambda_min, max: record.lambda_max)])
             #expect(trial.value == record.validation_loss)
             #expect(trial.userAttributes["hypergradient_norm"] == .number(record.hypergradient_norm))
             #expect(trial.userAttributes["f1"] == .number(record.f1))
@@ -73,7 +76,7 @@ struct HyperCleaningTests {
         }
         let table = try await study.table()
         #expect(table.rows.count == 8)
-        #expect(["R", "hyper_iteration", "user.f1", "user.hypergradient_norm", "user.lambda_mean"].allSatisfy(table.columns.contains))
+        #expect(["run", "hyper_iteration", "user.f1", "user.hypergradient_norm", "user.lambda"].allSatisfy(table.columns.contains))
     }
 
     @Test("the experiment finds corrupted labels and improves on the baseline")
