@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: [
         // OpenBLAS through pkg-config on Linux; Accelerate is used instead on Apple platforms.
@@ -65,7 +66,11 @@ let package = Package(
         // pruning, time-outs.
         .target(
             name: "HypertuneRunner",
-            dependencies: ["Hypertune", .product(name: "Subprocess", package: "swift-subprocess")],
+            dependencies: [
+                "Hypertune",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Study configuration files (YAML or JSON) with errors that name the file, line and key.
