@@ -28,6 +28,26 @@ ensure_system_packages() {
         { as_root apt-get update >/dev/null && as_root apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; }
 }
 
+# Makes a Python virtual environment under .build/python with the packages given (pip), for the
+# tests that check files with real third-party readers (TensorBoard), and exports
+# HYPERTUNE_PYTHON, the interpreter the tests run. Installs python3 and its venv module from Debian
+# when they are missing.
+ensure_python_venv() {
+    local venv=.build/python
+    command -v python3 >/dev/null 2>&1 || ensure_system_packages python3
+    if [ ! -x "$venv/bin/python" ]; then
+        python3 -m venv "$venv" >/dev/null 2>&1 || { ensure_system_packages python3-venv && python3 -m venv "$venv"; }
+    fi
+    local missing=()
+    for p in "$@"; do "$venv/bin/python" -c "import ${p%%[=<>]*}" >/dev/null 2>&1 || missing+=("$p"); done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "Installing Python packages for the tests: ${missing[*]}" >&2
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${missing[@]}"
+    fi
+    HYPERTUNE_PYTHON="$(pwd)/$venv/bin/python"
+    export HYPERTUNE_PYTHON
+}
+
 # Starts a throw-away PostgreSQL cluster for the tests (Debian's postgresql package, installed
 # when missing) on a loopback port, exports HYPERTUNE_TEST_POSTGRES_URL for it, and stops and
 # removes it when the calling script exits. As root, the server runs as the postgres user.

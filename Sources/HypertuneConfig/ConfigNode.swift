@@ -244,7 +244,7 @@ public struct ConfigNode: Sendable {
     }
 
     /// The node at a coding path below this one (as deep as it exists).
-    func descendant(_ codingPath: [any CodingKey]) -> ConfigNode {
+    func descendant(_ codingPath: some Collection<any CodingKey>) -> ConfigNode {
         var node = self
         for key in codingPath {
             switch node.value {
@@ -288,6 +288,12 @@ public struct ConfigNode: Sendable {
         case let .dataCorrupted(context):
             var node = descendant(context.codingPath)
             let message = context.debugDescription
+            // An unknown field: point at its key rather than its value.
+            if message.hasPrefix("unknown field"), let last = context.codingPath.last,
+               case let .mapping(entries) = descendant(context.codingPath.dropLast()).value,
+               let entry = entries.first(where: { $0.key == last.stringValue }) {
+                node = entry.keyNode
+            }
             // A search-space error names the parameter by its path (`optimizer=sgd/momentum`):
             // point at that parameter's key.
             if let match = message.firstMatch(of: /^parameter '([^']+)'/),

@@ -33,6 +33,7 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
         description = parsed.redacted
         let configuration = PostgresClient.Configuration(host: parsed.host, port: parsed.port, username: parsed.user,
                                                          password: parsed.password, database: parsed.database, tls: .disable)
+        try await Self.checkConnection(parsed, redacted: parsed.redacted)
         let client = PostgresClient(configuration: configuration)
         self.client = client
         runner = Task { await client.run() }
@@ -45,6 +46,41 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
     }
 
     deinit { runner.cancel() }
+
+    /// Connects once, directly, so that an unreachable server, a refused login or a missing
+    /// database is one clear error within `timeout` — the pool would retry for about a minute and
+    /// then report only that it gave up.
+    static func checkConnection(_ p: (user: String, password: String?, host: String, port: Int, database: String, redacted: String),
+                                redacted: String, timeout: Duration = .seconds(10)) async throws {
+        var configuration = PostgresConnection.Configuration(host: p.host, port: p.port, username: p.user, password: p.password,
+                                                             database: p.database, tls: .disable)
+        configuration.options.connectTimeout = .seconds(Int64(timeout.components.seconds))
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try? await connection.close()
+        } catch let error as PSQLError {
+            let reason: String
+            if let message = error.serverInfo?[.message] {
+                reason = message
+            } else if let underlying = error.underlying {
+                reason = Self.describe(underlying)
+            } else {
+                reason = "\(error.code)"
+            }
+            throw StorageError(.backend, "cannot connect to PostgreSQL at \(p.host):\(p.port) (\(redacted)): \(reason)")
+        } catch {
+            throw StorageError(.backend, "cannot connect to PostgreSQL at \(p.host):\(p.port) (\(redacted)): \(Self.describe(error))")
+        }
+    }
+
+    /// A network error as a person would say it (`connection refused`), else its description.
+    static func describe(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if text.contains("refused") || text.contains("errno: 111") { return "connection refused (is the server running, on this port?)" }
+        if text.lowercased().contains("timeout") || text.contains("timedOut") { return "no answer within the connection time-out" }
+        if text.contains("NXDOMAIN") || text.contains("resolve") || text.contains("getaddrinfo") { return "unknown host" }
+        return text
+    }
 
     /// The parts of a `postgresql://` URL.
     static func parse(_ url: String) throws -> (user: String, password: String?, host: String, port: Int, database: String, redacted: String) {
@@ -69,7 +105,11 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
             let reason = error.serverInfo?[.message] ?? "\(error.code)"
             throw StorageError(.backend, "PostgreSQL \(`where`): \(reason)")
         } catch {
-            throw StorageError(.backend, "PostgreSQL \(`where`): \(error)")
+            let text = String(describing: error)
+            if text.contains("CircuitBreaker") || text.contains("connectionCreation") {
+                throw StorageError(.backend, "PostgreSQL \(`where`): cannot reach the server (new connections keep failing)")
+            }
+            throw StorageError(.backend, "PostgreSQL \(`where`): \(text)")
         }
     }
 

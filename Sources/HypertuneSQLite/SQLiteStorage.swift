@@ -38,9 +38,13 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
             // one of the operating system), and spares an fsync per commit.
             try db.run("PRAGMA synchronous = NORMAL")
         }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         do {
-            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StorageError(.backend, "cannot create the folder \(directory.path) for the SQLite database \(path): \(error.localizedDescription)")
+        }
+        do {
             pool = try Self.open(path, configuration)
         } catch let error as DatabaseError {
             throw StorageError(.backend, "cannot open the SQLite database \(path): \(error.message ?? error.description)")

@@ -86,7 +86,7 @@ struct StudyConfigTests {
         ("study: s\nspace:\n  lr: {type: float, low: abc, high: 1}\ncommand: [x]\n", "study.yaml:3:26: space.lr.low: expected a number, got 'abc'"),
         ("study: s\nspace:\n  lr: {type: float, low: '1e-5', high: 1}\ncommand: [x]\n", "study.yaml:3:26: space.lr.low: expected a number, got '1e-5'"),
         ("study: s\nspace:\n  lr:\n    type: float\n    low: 0\n    high: 1\n    lgo: true\ncommand: [x]\n",
-         "study.yaml:7:10: space.lr.lgo: unknown field 'lgo' for a float parameter; expected high, log, low, step, type (did you mean 'log'?)"),
+         "study.yaml:7:5: space.lr.lgo: unknown field 'lgo' for a float parameter; expected high, log, low, step, type (did you mean 'log'?)"),
         ("study: s\nspace:\n  a: 1\n  lr: {type: float, low: 2, high: 1}\ncommand: [x]\n", "study.yaml:4:3: space.lr: parameter 'lr': low 2.0 is greater than high 1.0"),
         ("study: s\nspace: {lr: {type: float, low: 0, high: 1}}\ncommand: [./train, '--lr={lr}', '--depth={depht}']\n",
          "study.yaml:3:10: command: the command's placeholder '{depht}' names no parameter of the search space (parameters: lr)"),

@@ -118,17 +118,7 @@ public final class Study: Sendable {
     /// objective, the best trials (ties included).
     public func bestTrials() async throws -> [FrozenTrial] {
         let done = try await trials(states: [.complete]).filter { $0.values?.count == directions.count }
-        let signs = directions.map { $0 == .maximize ? -1.0 : 1.0 }
-        func dominates(_ a: FrozenTrial, _ b: FrozenTrial) -> Bool {
-            var strictly = false
-            for (i, s) in signs.enumerated() {
-                let x = s * a.values![i], y = s * b.values![i]
-                if x > y { return false }
-                if x < y { strictly = true }
-            }
-            return strictly
-        }
-        return done.filter { t in !done.contains { dominates($0, t) } }
+        return ParetoFront.indices(of: done.map(\.values!), directions: directions).map { done[$0] }
     }
 
     // MARK: Ask and tell
@@ -253,14 +243,16 @@ public final class Study: Sendable {
     ///   decisions read the study as it is when asked, so with a pruner they can depend on timing.)
     /// - A throwing objective or a non-finite value makes the trial FAILED with the reason and the
     ///   study goes on, unless `stopOnError`; throwing ``TrialPruned`` makes it PRUNED.
+    /// - `shouldStop` is asked before each new trial: once it says yes, no trial starts and the
+    ///   call returns when the running ones have ended (an interrupted command line run).
     public func optimize(
         trials count: Int? = nil, totalTrials: Int? = nil, timeout: Duration? = nil, parallelism: Int = 1,
-        stopOnError: Bool = false, reproducible: Bool = true,
+        stopOnError: Bool = false, reproducible: Bool = true, shouldStop: @escaping @Sendable () -> Bool = { false },
         onTrialFinished: @escaping @Sendable (FrozenTrial) -> Void = { _ in },
         objective: @escaping @Sendable (Trial) async throws -> Double
     ) async throws {
         try await optimize(trials: count, totalTrials: totalTrials, timeout: timeout, parallelism: parallelism,
-                           stopOnError: stopOnError, reproducible: reproducible, onTrialFinished: onTrialFinished,
+                           stopOnError: stopOnError, reproducible: reproducible, shouldStop: shouldStop, onTrialFinished: onTrialFinished,
                            objectives: { [try await objective($0)] })
     }
 
@@ -268,14 +260,15 @@ public final class Study: Sendable {
     /// for objectives returning one value per direction.
     public func optimize(
         trials count: Int? = nil, totalTrials: Int? = nil, timeout: Duration? = nil, parallelism: Int = 1,
-        stopOnError: Bool = false, reproducible: Bool = true,
+        stopOnError: Bool = false, reproducible: Bool = true, shouldStop: @escaping @Sendable () -> Bool = { false },
         onTrialFinished: @escaping @Sendable (FrozenTrial) -> Void = { _ in },
         objectives: @escaping @Sendable (Trial) async throws -> [Double]
     ) async throws {
         precondition(parallelism >= 1, "optimize: parallelism must be at least 1, got \(parallelism)")
         precondition(count.map { $0 >= 0 } ?? true, "optimize: negative number of trials")
         let deadline = timeout.map { ContinuousClock.now + $0 }
-        let run = OptimizeRun(count: count, deadline: deadline, parallelism: parallelism, reproducible: reproducible && parallelism > 1)
+        let run = OptimizeRun(count: count, deadline: deadline, parallelism: parallelism, reproducible: reproducible && parallelism > 1,
+                              shouldStop: shouldStop)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<parallelism {
                 group.addTask {
@@ -401,7 +394,11 @@ actor OptimizeRun {
     var finishedIndices = Set<Int>()
     var waiters: [(index: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
-    init(count: Int?, deadline: ContinuousClock.Instant?, parallelism: Int, reproducible: Bool) {
+    /// Asked before each trial: an outside request to stop starting trials.
+    nonisolated let shouldStop: @Sendable () -> Bool
+
+    init(count: Int?, deadline: ContinuousClock.Instant?, parallelism: Int, reproducible: Bool, shouldStop: @escaping @Sendable () -> Bool = { false }) {
+        self.shouldStop = shouldStop
         self.count = count
         self.deadline = deadline
         self.parallelism = parallelism
@@ -417,7 +414,7 @@ actor OptimizeRun {
 
     /// Neither stopped nor past the deadline.
     var isLive: Bool {
-        if stopped { return false }
+        if stopped || shouldStop() { return false }
         if let deadline, ContinuousClock.now >= deadline { return false }
         return true
     }

@@ -53,8 +53,10 @@ struct HyperCleaningCommand: AsyncParsableCommand {
     @Option(help: "Threads for the engine's own kernels.")
     var threads: Int?
 
-    @Option(help: "Name of the study that records the run (one trial per hyper-iteration).")
-    var study: String = "hyper-cleaning"
+    @Option(help: "Name of the study that records the run (one trial per hyper-iteration; a new study, default hyper-cleaning-<date-time>).")
+    var study: String?
+
+    @OptionGroup var storage: StorageOption
 
     @Option(help: "Write the study's trials as CSV to this file (default: the JSON path with .trials.csv).")
     var trials: String?
@@ -98,7 +100,14 @@ struct HyperCleaningCommand: AsyncParsableCommand {
                      innerSteps, configuration.innerLearningRate, hyperIterations, configuration.outerStepFraction,
                      configuration.flagThreshold, finalSteps, configuration.finalLearningRate), to: &err)
         // Hyper-iterations reach the study through a stream while the experiment computes.
-        let recording = try await HyperIterationStudy.create(name: study)
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        let study = self.study ?? "hyper-cleaning-\(formatter.string(from: Date()))"
+        let store = try await storage.open()
+        if try await store.study(named: study) != nil {
+            throw CLIError("a study named '\(study)' already exists in \(storage.url): choose another --study, or `hypertune delete \(study)`")
+        }
+        let recording = try await HyperIterationStudy.create(name: study, storage: store)
         let (iterations, sink) = AsyncStream.makeStream(of: (budget: Int, record: HyperCleaningResult.Iteration).self)
         let recorder = Task {
             for await (budget, record) in iterations { try await HyperIterationStudy.record(record, budget: budget, in: recording) }
@@ -136,6 +145,6 @@ struct HyperCleaningCommand: AsyncParsableCommand {
             throw CLIError("cannot write the trials to \(trialsPath): \(error.localizedDescription)")
         }
         print(HyperCleaningReport.table(result))
-        print("JSON: \(json)   chart: \(svgPath)   study '\(study)': \(table.rows.count) trials in \(trialsPath)")
+        print("JSON: \(json)   chart: \(svgPath)   study '\(study)' in \(storage.url): \(table.rows.count) trials (also in \(trialsPath))")
     }
 }
