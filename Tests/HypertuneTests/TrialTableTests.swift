@@ -55,4 +55,24 @@ struct TrialTableTests {
         #expect(table.columns == ["number", "state", "value_0", "value_1", "user.note", "user.sizes", "duration_s", "fail_reason"])
         #expect(table.rows.map { Array($0.prefix(6)) } == [["0", "COMPLETE", "1.0", "2.0", "first", "[1,2.5]"], ["1", "COMPLETE", "3.0", "4.0", "", ""]])
     }
+
+    @Test("with times: ISO 8601 start and end columns in UTC with milliseconds, empty when unknown")
+    func times() {
+        let start = Date(timeIntervalSince1970: 1_700_000_000.125)
+        let trials = [
+            FrozenTrial(id: 0, studyID: 1, number: 0, state: .complete, values: [1], startedAt: start, finishedAt: start.addingTimeInterval(1.5)),
+            FrozenTrial(id: 1, studyID: 1, number: 1, state: .running, startedAt: start),
+            FrozenTrial(id: 2, studyID: 1, number: 2, state: .waiting),
+        ]
+        let table = TrialTable(trials: trials, times: true)
+        #expect(table.columns == ["number", "state", "value", "datetime_start", "datetime_complete", "duration_s", "fail_reason"])
+        #expect(table.rows == [
+            ["0", "COMPLETE", "1.0", "2023-11-14T22:13:20.125Z", "2023-11-14T22:13:21.625Z", "1.500", ""],
+            ["1", "RUNNING", "", "2023-11-14T22:13:20.125Z", "", "", ""],
+            ["2", "WAITING", "", "", "", "", ""],
+        ])
+        // Without times, the columns are as before.
+        #expect(TrialTable(trials: trials).columns == ["number", "state", "value", "duration_s", "fail_reason"])
+        #expect(TrialTable.timestamp(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+    }
 }

@@ -2,8 +2,8 @@ import Foundation
 
 /// Trials as a table: one row per trial, with its number, state, objective value(s), every
 /// parameter any trial has (in name order; empty where a conditional parameter is inactive),
-/// every user attribute (`user.<key>`), its duration in seconds and, for failed trials, the
-/// reason.
+/// every user attribute (`user.<key>`), optionally its start and end times (``timestamp(_:)``),
+/// its duration in seconds and, for failed trials, the reason.
 ///
 /// ``text`` aligns the columns for a terminal; ``csv`` writes RFC 4180 CSV (fields with commas,
 /// quotes or line breaks quoted, quotes doubled).
@@ -18,8 +18,9 @@ public struct TrialTable: Sendable, Equatable {
     }
 
     /// The table of `trials`, with one value column per objective (`value`, or `value_0`, … for
-    /// several objectives).
-    public init(trials: [FrozenTrial], objectives: Int = 1) {
+    /// several objectives), and with `times` the columns `datetime_start` and `datetime_complete`
+    /// (``timestamp(_:)``, empty when unknown) before `duration_s`.
+    public init(trials: [FrozenTrial], objectives: Int = 1, times: Bool = false) {
         let parameterNames = Set(trials.flatMap(\.parameters.keys)).sorted()
         let attributeKeys = Set(trials.flatMap(\.userAttributes.keys)).sorted()
         let valueColumns = objectives == 1 ? ["value"] : (0..<objectives).map { "value_\($0)" }
@@ -28,10 +29,18 @@ public struct TrialTable: Sendable, Equatable {
             let parameters = parameterNames.map { t.parameters[$0]?.description ?? "" }
             let attributes = attributeKeys.map { t.userAttributes[$0].map(Self.format) ?? "" }
             let duration = t.duration.map { String(format: "%.3f", $0) } ?? ""
-            return [String(t.number), t.state.rawValue] + values + parameters + attributes + [duration, t.failReason ?? ""]
+            let dates = times ? [t.startedAt.map(Self.timestamp) ?? "", t.finishedAt.map(Self.timestamp) ?? ""] : []
+            return [String(t.number), t.state.rawValue] + values + parameters + attributes + dates + [duration, t.failReason ?? ""]
         }
-        self.init(columns: ["number", "state"] + valueColumns + parameterNames + attributeKeys.map { "user." + $0 } + ["duration_s", "fail_reason"],
+        self.init(columns: ["number", "state"] + valueColumns + parameterNames + attributeKeys.map { "user." + $0 }
+                      + (times ? ["datetime_start", "datetime_complete"] : []) + ["duration_s", "fail_reason"],
                   rows: rows)
+    }
+
+    /// A time as ISO 8601 in UTC with milliseconds (`2024-05-01T12:34:56.789Z`), as tables and
+    /// exports write it.
+    public static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!))
     }
 
     /// The shortest text that reads back as the same Double.
@@ -72,7 +81,7 @@ public struct TrialTable: Sendable, Equatable {
 
 extension Study {
     /// The study's trials (optionally only those in `states`) as a table.
-    public func table(states: Set<TrialState>? = nil) async throws -> TrialTable {
-        TrialTable(trials: try await trials(states: states), objectives: directions.count)
+    public func table(states: Set<TrialState>? = nil, times: Bool = false) async throws -> TrialTable {
+        TrialTable(trials: try await trials(states: states), objectives: directions.count, times: times)
     }
 }
