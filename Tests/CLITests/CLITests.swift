@@ -310,6 +310,43 @@ struct RunTests {
         #expect(trials.map(\.value) == [0, 0.1, 0.2] && trials.allSatisfy { $0.intermediateValues == [1: 0.9] })
     }
 
+    @Test("trials as a table, CSV and JSON (the contract's fields), the best trial, and exports")
+    func trialsBestExport() async throws {
+        let w = try Workspace()
+        try w.write("objective.sh", shellObjective, executable: true)
+        try w.write("study.yaml", config(w.storageURL, trials: 6))
+        #expect(try w.run(["run", "study.yaml"]).status == 0)
+        let stored = try await w.trials("shell")
+        var r = try w.run(["trials", "shell", "--storage", w.storageURL, "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        #expect(array.count == 6)
+        for (object, trial) in zip(array, stored) {
+            #expect(object["number"] as? Int == trial.number && object["state"] as? String == "COMPLETE")
+            #expect((object["value"] as? NSNumber)?.doubleValue == trial.value)
+            #expect((object["params"] as? [String: Any])?["k"] as? String == trial.parameters["k"]?.stringValue)
+            #expect((object["intermediate"] as? [String: Any])?.count == 5)
+            #expect(object["user_attrs"] is [String: Any] && object.keys.contains("fail_reason"))
+        }
+        r = try w.run(["trials", "shell", "--storage", w.storageURL, "--format", "csv"])
+        #expect(r.stdout.split(whereSeparator: \.isNewline).count == 7 && r.stdout.hasPrefix("number,state,value,k,x,"))
+        r = try w.run(["trials", "shell", "--storage", w.storageURL, "--state", "failed"])
+        #expect(r.status == 0 && r.stdout.split(separator: "\n").count == 1)
+        r = try w.run(["best", "shell", "--storage", w.storageURL, "--format", "json"])
+        let best = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect((best["value"] as? NSNumber)?.doubleValue == stored.compactMap(\.value).min())
+        for format in ["csv", "json", "tensorboard"] {
+            r = try w.run(["export", "shell", "--storage", w.storageURL, "--format", format, "--out", "exports"])
+            #expect(r.status == 0 && r.stdout.contains("exported study 'shell' (6 trials)"), "\(r.stderr)")
+        }
+        #expect(FileManager.default.fileExists(atPath: w.path("exports/shell.csv")) && FileManager.default.fileExists(atPath: w.path("exports/shell.json")))
+        let runs = try FileManager.default.contentsOfDirectory(atPath: w.path("exports/shell")).filter { $0.hasPrefix("trial-") }
+        #expect(runs.count == 6)
+        r = try w.run(["export", "shell", "--storage", w.storageURL, "--format", "csv", "--out", "exports"])
+        #expect(r.status != 0 && r.stderr.contains("--replace"))
+        #expect(try w.run(["export", "shell", "--storage", w.storageURL, "--format", "csv", "--out", "exports", "--replace"]).status == 0)
+    }
+
     @Test("studies and delete")
     func studiesAndDelete() async throws {
         let w = try Workspace()
@@ -360,5 +397,6 @@ struct BadInputTests {
         expectOneLine(try w.run(["run", "ok.yaml", "--storage", "sqlite:////etc/hostname/studies.db"]), "cannot create the folder /etc/hostname")
         expectOneLine(try w.run(["run", "ok.yaml", "--storage", "postgresql://nobody@127.0.0.1:1/db"]), "cannot connect to PostgreSQL at 127.0.0.1:1")
         expectOneLine(try w.run(["run", "ok.yaml", "--storage", "mysql://x"]), "unsupported storage URL 'mysql://x'")
+        expectOneLine(try w.run(["trials", "nosuch", "--storage", w.storageURL]), "no study named 'nosuch'")
     }
 }

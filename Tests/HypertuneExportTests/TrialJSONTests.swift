@@ -46,7 +46,7 @@ struct TrialJSONTests {
         #expect(text.contains(#""nesterov":true"#))
         #expect(text.contains(#""intermediate":{"0":0.9,"2":0.5,"10":0.3}"#))
         #expect(JSONText.number(3) == "3")
-        #expect(JSONText.number(-0.0) == "0")
+        #expect(JSONText.number(-0.0) == "-0")
         #expect(JSONText.number(1e-5) == "1e-05")
         // From 2⁵³ on, integral doubles are no longer all integers: Swift's shortest form.
         #expect(JSONText.number(9_007_199_254_740_992) == "9007199254740992.0")

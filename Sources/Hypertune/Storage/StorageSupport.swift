@@ -5,12 +5,7 @@ import Foundation
 /// "NaN", "Infinity" and "-Infinity" and read back as numbers; keys are sorted.
 public enum StoredJSON {
     /// A number as JSON text, non-finite ones as the strings ``string(_:)`` writes for them.
-    public static func number(_ x: Double) -> String {
-        // Whole numbers without a fraction (`3`, not `3.0`), as JSONEncoder writes them.
-        if x == x.rounded(), abs(x) < 1e15 { return x == 0 && x.sign == .minus ? "-0" : String(Int(x)) }
-        if x.isFinite { return "\(x)" }
-        return x.isNaN ? "\"NaN\"" : x > 0 ? "\"Infinity\"" : "\"-Infinity\""
-    }
+    public static func number(_ x: Double) -> String { JSONText.number(x) }
 
     // Configured once and shared: encoding keeps no state between calls.
     static let encoder: JSONEncoder = {

@@ -44,20 +44,7 @@ enum StoredJSONWriter {
     }
 
     static func write(_ value: JSONValue, to out: inout String) {
-        switch value {
-        case .null: out += "null"
-        case let .bool(b): out += b ? "true" : "false"
-        case let .number(x): out += StoredJSON.number(x)
-        case let .string(s): writeString(s, to: &out)
-        case let .array(a):
-            out += "["
-            for (i, e) in a.enumerated() {
-                if i > 0 { out += "," }
-                write(e, to: &out)
-            }
-            out += "]"
-        case let .object(o): writeObject(o, to: &out) { write($0, to: &$1) }
-        }
+        JSONText.write(value, pretty: false, indent: 0, to: &out)
     }
 
     /// An object with its members in the order of their sorted keys.
@@ -72,32 +59,7 @@ enum StoredJSONWriter {
         out += "}"
     }
 
-    /// A string literal: quotes, backslashes and control characters escaped, the rest as it is.
-    static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        var plainStart = s.utf8.startIndex
-        var i = plainStart
-        while i != s.utf8.endIndex {
-            let b = s.utf8[i]
-            if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 {
-                out += s[plainStart..<i]
-                switch b {
-                case UInt8(ascii: "\""): out += "\\\""
-                case UInt8(ascii: "\\"): out += "\\\\"
-                case 0x0A: out += "\\n"
-                case 0x0D: out += "\\r"
-                case 0x09: out += "\\t"
-                default:
-                    let hex = String(b, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                }
-                plainStart = s.utf8.index(after: i)
-            }
-            i = s.utf8.index(after: i)
-        }
-        out += s[plainStart..<s.utf8.endIndex]
-        out += "\""
-    }
+    static func writeString(_ s: String, to out: inout String) { JSONText.writeString(s, to: &out) }
 }
 
 /// The stored text of each distribution, and the distributions of each stored text: a study's

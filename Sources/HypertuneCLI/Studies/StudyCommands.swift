@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hypertune
+import HypertuneExport
 
 /// `hypertune studies`: the studies of a store, each with its trials by state, best value and
 /// last activity.
@@ -89,3 +90,111 @@ struct Delete: AsyncParsableCommand {
         print("deleted study '\(study)' (\(count) trials)")
     }
 }
+
+/// `hypertune trials STUDY`: a study's trials as an aligned table, CSV or JSON (the contract of
+/// ARCHITECTURE.md: `number`, `state`, `params`, `value`/`values`, `intermediate`, `user_attrs`,
+/// `fail_reason`, …).
+struct Trials: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a study's trials as a table, CSV or JSON.")
+
+    @Argument(help: "The study.")
+    var study: String
+
+    @OptionGroup var storage: StorageOption
+
+    @Option(help: "table, csv or json.")
+    var format: TrialFormat = .table
+
+    @Option(help: ArgumentHelp("Only trials in these states, comma-separated (complete, pruned, failed, running, waiting).", valueName: "states"))
+    var state: String?
+
+    enum TrialFormat: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
+
+    func run() async throws {
+        let storage = try await self.storage.open()
+        let record = try await storage.requireStudy(study, url: self.storage.url)
+        var states: Set<TrialState>?
+        if let state {
+            states = []
+            for name in state.split(separator: ",") {
+                guard let s = TrialState(rawValue: name.uppercased()) else { throw ValidationError("--state: unknown state '\(name)'") }
+                states?.insert(s)
+            }
+        }
+        let trials = try await storage.trials(studyID: record.id, states: states)
+        switch format {
+        case .json: print(TrialJSON.encode(trials, directions: record.directions, pretty: true), terminator: "")
+        case .csv: print(StudyExport.csv(trials, directions: record.directions), terminator: "")
+        case .table: print(TrialTable(trials: trials, objectives: record.directions.count).text)
+        }
+    }
+}
+
+/// `hypertune best STUDY`: the best trial, or the Pareto front of a study of several objectives.
+struct Best: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a study's best trial (the Pareto front for several objectives).")
+
+    @Argument(help: "The study.")
+    var study: String
+
+    @OptionGroup var storage: StorageOption
+
+    @Option(help: "table or json.")
+    var format: Studies.OutputFormat = .table
+
+    func run() async throws {
+        let storage = try await self.storage.open()
+        let record = try await storage.requireStudy(study, url: self.storage.url)
+        let complete = try await storage.trials(studyID: record.id, states: [.complete]).filter { $0.values?.count == record.directions.count }
+        let best = ParetoFront.indices(of: complete.map(\.values!), directions: record.directions).map { complete[$0] }
+        // One objective: the first of equally good trials.
+        let shown = record.directions.count == 1 ? Array(best.prefix(1)) : best
+        guard !shown.isEmpty else { throw CLIError("study '\(study)' has no complete trial yet") }
+        switch format {
+        case .json:
+            let value = record.directions.count == 1 ? TrialJSON.object(shown[0], directions: record.directions) : TrialJSON.array(shown, directions: record.directions)
+            print(JSONText.string(value, pretty: true))
+        case .table:
+            print(TrialTable(trials: shown, objectives: record.directions.count).text)
+        }
+    }
+}
+
+/// `hypertune export STUDY`: the study as CSV, JSON or TensorBoard event files.
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export a study as CSV, JSON or TensorBoard event files.",
+        discussion: "Writes DIR/<study>.csv, DIR/<study>.json, or TensorBoard runs under DIR/<study>/ (view with `tensorboard --logdir DIR/<study>`).")
+
+    @Argument(help: "The study.")
+    var study: String
+
+    @OptionGroup var storage: StorageOption
+
+    @Option(help: "csv, json or tensorboard.")
+    var format: StudyExportFormat
+
+    @Option(help: ArgumentHelp("The folder to write into.", valueName: "dir"))
+    var out: String
+
+    @Flag(help: "Replace an earlier export of the study there.")
+    var replace = false
+
+    func run() async throws {
+        let storage = try await self.storage.open()
+        let record = try await storage.requireStudy(study, url: self.storage.url)
+        let trials = try await storage.trials(studyID: record.id, states: nil)
+        do {
+            let files = try StudyExport.export(format: format, studyName: record.name, directions: record.directions, trials: trials,
+                                               to: URL(fileURLWithPath: out), replacing: replace)
+            let shown = format == .tensorboard ? files.first.map { [$0.deletingLastPathComponent().path + "/ (\(files.count) event files)"] } ?? [] : files.map(\.path)
+            print("exported study '\(study)' (\(trials.count) trials): \(shown.joined(separator: ", "))")
+        } catch where error.code == .alreadyExists {
+            throw CLIError("\(error.description) (pass --replace to overwrite it)")
+        } catch {
+            throw CLIError(String(describing: error))
+        }
+    }
+}
+
+extension StudyExportFormat: ExpressibleByArgument {}

@@ -1,13 +1,12 @@
-import Hypertune
-
-/// JSON text of a ``JSONValue``, as exports write it: valid JSON (RFC 8259) for every value.
+/// JSON text of a ``JSONValue``: valid JSON (RFC 8259) for every value — what the storage keeps
+/// in its columns (``StoredJSON``), exports write and the command line prints.
 ///
 /// - Members of an object in sorted key order — numeric order when every key is a canonical
 ///   integer (the steps of `intermediate`: `"2"` before `"10"`), else `String` order — so the
 ///   same value always gives the same text.
 /// - Numbers in the shortest form that reads back as the same `Double`; integral values of
-///   magnitude below 2⁵³ without a fraction (`3`, not `3.0`), so integers such as trial numbers
-///   and integer parameters read back as integers in any language.
+///   magnitude below 2⁵³ without a fraction (`3`, not `3.0`; `-0` keeps its sign), so integers
+///   such as trial numbers and integer parameters read back as integers in any language.
 /// - Non-finite numbers, which JSON cannot hold, as the strings `"NaN"`, `"Infinity"` and
 ///   `"-Infinity"` — the convention of the storage's own JSON (`StoredJSON`) and of
 ///   `JSONEncoder`'s `convertToString`, and lossless, unlike `null`.
@@ -27,7 +26,7 @@ public enum JSONText {
     public static func number(_ x: Double) -> String {
         guard x.isFinite else { return x.isNaN ? "\"NaN\"" : x > 0 ? "\"Infinity\"" : "\"-Infinity\"" }
         if x == x.rounded(), abs(x) < 9_007_199_254_740_992 {
-            return x == 0 ? "0" : String(Int64(x))
+            return x == 0 ? (x.sign == .minus ? "-0" : "0") : String(Int64(x))
         }
         // Swift's description is the shortest round-trip form, and always JSON grammar for
         // finite values ("1e-05", "1.5e+300", "0.1").
@@ -82,28 +81,34 @@ public enum JSONText {
         out += String(repeating: "  ", count: indent)
     }
 
+    /// A string literal: quotes, backslashes, control characters and U+2028/U+2029 escaped,
+    /// everything else copied in runs.
     static func writeString(_ s: String, to out: inout String) {
         out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+        var plainStart = s.unicodeScalars.startIndex
+        var i = plainStart
+        while i != s.unicodeScalars.endIndex {
+            let scalar = s.unicodeScalars[i]
+            let escape: String? = switch scalar {
+            case "\"": "\\\""
+            case "\\": "\\\\"
+            case "\n": "\\n"
+            case "\r": "\\r"
+            case "\t": "\\t"
+            case "\u{08}": "\\b"
+            case "\u{0C}": "\\f"
+            case "\u{2028}": "\\u2028"
+            case "\u{2029}": "\\u2029"
+            default: scalar.value < 0x20 || scalar.value == 0x7F ? "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16) : nil
             }
+            if let escape {
+                out.unicodeScalars.append(contentsOf: s.unicodeScalars[plainStart..<i])
+                out += escape
+                plainStart = s.unicodeScalars.index(after: i)
+            }
+            i = s.unicodeScalars.index(after: i)
         }
+        out.unicodeScalars.append(contentsOf: s.unicodeScalars[plainStart...])
         out += "\""
     }
 }
