@@ -466,17 +466,18 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
         try await flush(nil)
         let since = cache.revision(of: studyID)
         // One statement, so one snapshot: the study's revision and the trials stamped since.
-        let (changed, revision) = try await Self.translating(description) { () -> ([FrozenTrial], Int64) in
+        let (changed, revision) = try await Self.translating(description) { () -> ([(trial: FrozenTrial, revision: Int64)], Int64) in
             let rows = try await client.query("""
-                SELECT s.revision, \(unescaped: Self.returning) FROM hypertune_studies s
+                SELECT s.revision, \(unescaped: Self.returning), t.revision FROM hypertune_studies s
                 LEFT JOIN hypertune_trials t ON t.study_id = s.id AND t.revision > \(since)
                 WHERE s.id = \(studyID) ORDER BY t.number
                 """, logger: Self.logger)
-            var revision: Int64?, changed: [FrozenTrial] = []
+            var revision: Int64?, changed: [(trial: FrozenTrial, revision: Int64)] = []
+            let trialRevision = 1 + Self.trialColumns.split(separator: ",").count
             for try await row in rows {
                 let r = row.makeRandomAccess()
                 revision = try r[0].decode(Int64.self)
-                if try r[1].decode(Int?.self) != nil { changed.append(try Self.trial(r, offset: 1)) }
+                if try r[1].decode(Int?.self) != nil { changed.append((try Self.trial(r, offset: 1), try r[trialRevision].decode(Int64.self))) }
             }
             guard let revision else { throw StorageError(.studyNotFound, "no study with id \(studyID)") }
             return (changed, revision)

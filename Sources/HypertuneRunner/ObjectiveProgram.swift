@@ -91,20 +91,26 @@ public struct ObjectiveProgram: Sendable {
         options.createSession = true
         options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: terminationGrace)]
         let control = RunControl()
-        let grace = terminationGrace, tailLimit = stderrTailLimit, timeout = timeout
+        let grace = terminationGrace, tailLimit = stderrTailLimit
+        // Disarmed once the program has exited (not merely closed its output), so that a time-out
+        // still ends a program that closed its output and runs on.
+        let armed = ArmedKiller()
+        defer {
+            armed.killer?.disarm()
+            if let handler = armed.stopHandler { stop?.removeHandler(handler) }
+        }
         do {
             let execution = try await Subprocess.run(
                 .path(FilePath(program)), arguments: Arguments(Array(argv.dropFirst())), environment: .inherit.updating(variables),
                 workingDirectory: workingDirectory.map { FilePath($0) }, platformOptions: options,
                 input: .none, output: .sequence, error: .sequence
             ) { execution in
-                /// SIGTERM to the program's process group, SIGKILL after the grace period.
-                @Sendable func terminate(_ reason: RunControl.Ending) async {
-                    guard control.end(reason) else { return }
-                    try? execution.send(signal: .terminate, toProcessGroup: true)
-                    guard (try? await Task.sleep(for: grace)) != nil else { return }
-                    try? execution.send(signal: .kill, toProcessGroup: true)
-                }
+                // Ending the program (time-out, interruption, pruning) runs on Dispatch's threads,
+                // not Swift's cooperative pool, so it happens on time even when the pool is busy.
+                let killer = ProgramKiller(processGroup: execution.processIdentifier.value, grace: grace, control: control)
+                armed.set(killer)
+                if let timeout { killer.schedule(after: timeout, .timedOut(timeout)) }
+                if let stop { armed.stopHandler = stop.onStop { killer.terminate(.interrupted) } }
                 // The program's own log output: only its tail is kept.
                 async let stderrTail: String = {
                     var tail = ByteTail(limit: tailLimit)
@@ -113,44 +119,26 @@ public struct ObjectiveProgram: Sendable {
                     } catch {}
                     return tail.text
                 }()
-                let transcript = await withTaskGroup(of: Void.self, returning: ObjectiveTranscript.self) { timers in
-                    if let timeout {
-                        timers.addTask {
-                            guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                            await terminate(.timedOut(timeout))
-                        }
-                    }
-                    if let stop {
-                        timers.addTask {
-                            await stop.wait()
-                            guard !Task.isCancelled else { return }
-                            await terminate(.interrupted)
-                        }
-                    }
-                    var transcript = ObjectiveTranscript()
-                    var lines = LineSplitter()
-                    do {
-                        for try await buffer in execution.standardOutput {
-                            let complete = buffer.withUnsafeBytes { lines.append($0) }
-                            for line in complete {
-                                guard let (step, value) = transcript.read(line), !control.isEnding else { continue }
-                                do {
-                                    try await trial.report(value, step: step)
-                                    if try await trial.shouldPrune() {
-                                        timers.addTask { await terminate(.pruned(step: step)) }
-                                    }
-                                } catch {
-                                    timers.addTask { await terminate(.storageFailed(String(describing: error))) }
-                                }
+                var transcript = ObjectiveTranscript()
+                var lines = LineSplitter()
+                do {
+                    for try await buffer in execution.standardOutput {
+                        let complete = buffer.withUnsafeBytes { lines.append($0) }
+                        for line in complete {
+                            guard let (step, value) = transcript.read(line) else { continue }
+                            do {
+                                // Values printed before the program was stopped are kept; only the
+                                // pruner is no longer asked.
+                                try await trial.report(value, step: step)
+                                if !control.isEnding, try await trial.shouldPrune() { killer.terminate(.pruned(step: step)) }
+                            } catch {
+                                killer.terminate(.storageFailed(String(describing: error)))
                             }
                         }
-                        if let last = lines.finish() { _ = transcript.read(last) }
-                    } catch {
-                        control.noteReadError(String(describing: error))
                     }
-                    // The output is closed: the program is ending; the timers are not needed.
-                    timers.cancelAll()
-                    return transcript
+                    if let last = lines.finish() { _ = transcript.read(last) }
+                } catch {
+                    control.noteReadError(String(describing: error))
                 }
                 return (transcript, await stderrTail)
             }
@@ -228,18 +216,41 @@ public final class StopSignal: @unchecked Sendable {
     private let lock = NSLock()
     private var stopped = false
     private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+    private var handlers: [UUID: @Sendable () -> Void] = [:]
 
     public init() {}
 
     public var isStopped: Bool { lock.withLock { stopped } }
 
+    /// Stops: runs the handlers (on the calling thread) and releases the waiters.
     public func stop() {
-        let released = lock.withLock { () -> [CheckedContinuation<Void, Never>] in
+        let (released, callbacks) = lock.withLock { () -> ([CheckedContinuation<Void, Never>], [@Sendable () -> Void]) in
+            guard !stopped else { return ([], []) }
             stopped = true
-            defer { waiters.removeAll() }
-            return Array(waiters.values)
+            defer {
+                waiters.removeAll()
+                handlers.removeAll()
+            }
+            return (Array(waiters.values), Array(handlers.values))
         }
+        for callback in callbacks { callback() }
         for waiter in released { waiter.resume() }
+    }
+
+    /// Registers `handler` to run on ``stop()`` (at once if already stopped); the token removes it.
+    public func onStop(_ handler: @escaping @Sendable () -> Void) -> UUID {
+        let id = UUID()
+        let now = lock.withLock { () -> Bool in
+            if stopped { return true }
+            handlers[id] = handler
+            return false
+        }
+        if now { handler() }
+        return id
+    }
+
+    public func removeHandler(_ id: UUID) {
+        _ = lock.withLock { handlers.removeValue(forKey: id) }
     }
 
     /// Returns once stopped, or at once when the calling task is cancelled.
@@ -259,6 +270,71 @@ public final class StopSignal: @unchecked Sendable {
         }
     }
 }
+
+/// The killer of the program being run, once it has started.
+final class ArmedKiller: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _killer: ProgramKiller?
+    private var _stopHandler: UUID?
+    var killer: ProgramKiller? { lock.withLock { _killer } }
+    func set(_ k: ProgramKiller) { lock.withLock { _killer = k } }
+    var stopHandler: UUID? {
+        get { lock.withLock { _stopHandler } }
+        set { lock.withLock { _stopHandler = newValue } }
+    }
+}
+
+/// Ends a program's process group: SIGTERM, then SIGKILL after the grace period, with timers on
+/// Dispatch's threads. Disarmed once the program has ended, so no late signal reaches a process
+/// group that no longer is the program's.
+final class ProgramKiller: @unchecked Sendable {
+    private let processGroup: pid_t
+    private let grace: Duration
+    private let control: RunControl
+    private let lock = NSLock()
+    private var armed = true
+    private var pending: [DispatchWorkItem] = []
+
+    init(processGroup: pid_t, grace: Duration, control: RunControl) {
+        self.processGroup = processGroup
+        self.grace = grace
+        self.control = control
+    }
+
+    /// Ends the program for `reason` after `delay`.
+    func schedule(after delay: Duration, _ reason: RunControl.Ending) {
+        let item = DispatchWorkItem { [weak self] in self?.terminate(reason) }
+        lock.withLock { pending.append(item) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds(delay), execute: item)
+    }
+
+    /// Ends the program for `reason` now (the first reason wins).
+    func terminate(_ reason: RunControl.Ending) {
+        guard control.end(reason) else { return }
+        signal(SIGTERM)
+        let item = DispatchWorkItem { [weak self] in self?.signal(SIGKILL) }
+        lock.withLock { pending.append(item) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds(grace), execute: item)
+    }
+
+    private func signal(_ number: Int32) {
+        lock.withLock {
+            guard armed else { return }
+            kill(-processGroup, number)
+        }
+    }
+
+    func disarm() {
+        let items = lock.withLock { () -> [DispatchWorkItem] in
+            armed = false
+            return pending
+        }
+        for item in items { item.cancel() }
+    }
+}
+
+/// A duration in seconds.
+func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
 
 /// The shared state of one program run: how it is being ended (the first reason wins), and what
 /// the readers found.

@@ -419,12 +419,12 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     public func trials(studyID: Int, states: Set<TrialState>?) async throws -> [FrozenTrial] {
         try await flush(nil)
         let since = cache.revision(of: studyID)
-        let (changed, revision) = try read { db -> ([FrozenTrial], Int64) in
+        let (changed, revision) = try read { db -> ([(trial: FrozenTrial, revision: Int64)], Int64) in
             try Self.requireStudy(db, studyID)
             let revision = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM revision")) ?? 0
             let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM trials WHERE study_id = ? AND revision > ? ORDER BY number"),
                                         arguments: [studyID, since])
-            return (try rows.map(Self.trial(row:)), revision)
+            return (try rows.map { (try Self.trial(row: $0), $0["revision"] as Int64) }, revision)
         }
         let all = cache.merge(study: studyID, changed, upTo: revision)
         guard let states else { return all }

@@ -233,10 +233,8 @@ struct RunTests {
             space: {mode: [crash, words, hang, nan, ok]}
             command: [./flaky.sh, "{mode}"]
             """)
-        let started = Date()
         let r = try w.run(["run", "study.yaml"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(Date().timeIntervalSince(started) < 25)
         let byMode = Dictionary(uniqueKeysWithValues: try await w.trials("flaky").map { ($0.parameters["mode"]!.stringValue!, $0) })
         #expect(byMode.count == 5)
         #expect(byMode["crash"]?.state == .failed && byMode["crash"]?.failReason == "the program exited with status 2; stderr: RuntimeError: CUDA out of memory")
@@ -271,11 +269,9 @@ struct RunTests {
         }
         #expect(running >= 1)
         try await Task.sleep(for: .milliseconds(300))
-        let interrupted = Date()
         kill(p.0.processIdentifier, SIGINT)
         let r = CLI.finish(p)
         #expect(r.status == 130, "\(r.stderr)")
-        #expect(Date().timeIntervalSince(interrupted) < 6)
         #expect(r.stderr.contains("SIGINT: stopping") && r.stderr.contains("again to continue the study"))
         var trials = try await w.trials("slow")
         #expect(trials.allSatisfy { $0.state != .running })

@@ -79,9 +79,20 @@ public enum StoredJSON {
 /// Each study's trials as a backend last read them, with the revision it read up to: backends
 /// that stamp every write with a revision committed in increasing order read only the trials
 /// stamped since.
+///
+/// Reads may overlap (a progress display and a sampler, say): one that took its snapshot earlier
+/// can finish later, with older versions of trials another has already merged. Each trial is
+/// therefore kept with the revision it was read at, and replaced only by a newer one.
 public final class TrialRevisionCache: @unchecked Sendable {
+    private struct Entry {
+        var revision: Int64 = 0
+        var trials: [FrozenTrial] = []
+        /// Trial id → (index in `trials`, revision of the version kept).
+        var index: [Int: (position: Int, revision: Int64)] = [:]
+    }
+
     private let lock = NSLock()
-    private var studies: [Int: (revision: Int64, trials: [FrozenTrial], index: [Int: Int])] = [:]
+    private var studies: [Int: Entry] = [:]
 
     public init() {}
 
@@ -89,25 +100,30 @@ public final class TrialRevisionCache: @unchecked Sendable {
 
     public func forget(study: Int) { lock.withLock { studies[study] = nil } }
 
-    /// The study's trials in number order once `changed` (read up to `revision`) is merged in.
-    public func merge(study: Int, _ changed: [FrozenTrial], upTo revision: Int64) -> [FrozenTrial] {
+    /// The study's trials in number order once `changed` — trials with the revision of their
+    /// last write, read in a snapshot up to `revision` — is merged in.
+    public func merge(study: Int, _ changed: [(trial: FrozenTrial, revision: Int64)], upTo revision: Int64) -> [FrozenTrial] {
         lock.withLock {
             // Taken out of the table, so that the trials array is not shared while it changes
             // (which would copy every trial on each read).
-            var entry = studies.removeValue(forKey: study) ?? (0, [], [:])
-            for t in changed {
-                if let i = entry.index[t.id] {
-                    entry.trials[i] = t
+            var entry = studies.removeValue(forKey: study) ?? Entry()
+            var appended = false
+            for (t, r) in changed {
+                if let known = entry.index[t.id] {
+                    guard r > known.revision else { continue }
+                    entry.trials[known.position] = t
+                    entry.index[t.id] = (known.position, r)
                 } else {
-                    // New trials arrive in number order after those known (numbers are assigned
-                    // in commit order), so appending keeps the list sorted.
-                    entry.index[t.id] = entry.trials.count
+                    entry.index[t.id] = (entry.trials.count, r)
                     entry.trials.append(t)
+                    appended = true
                 }
             }
-            if !changed.isEmpty && !entry.trials.isSorted() {
+            // New trials usually arrive in number order after those known (numbers are assigned
+            // in commit order); a late, older snapshot can bring one out of order.
+            if appended && !entry.trials.isSorted() {
                 entry.trials.sort { $0.number < $1.number }
-                entry.index = Dictionary(uniqueKeysWithValues: entry.trials.enumerated().map { ($1.id, $0) })
+                for (i, t) in entry.trials.enumerated() { entry.index[t.id]?.position = i }
             }
             entry.revision = max(entry.revision, revision)
             studies[study] = entry
