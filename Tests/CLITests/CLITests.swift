@@ -343,6 +343,29 @@ struct RunTests {
         #expect(try w.run(["export", "shell", "--storage", w.storageURL, "--format", "csv", "--out", "exports", "--replace"]).status == 0)
     }
 
+    @Test("plot: every kind of chart of a run study as SVG, with a point per trial; a chart the study cannot give is one clear line")
+    func plot() async throws {
+        let w = try Workspace()
+        try w.write("objective.sh", shellObjective, executable: true)
+        try w.write("study.yaml", config(w.storageURL, trials: 8))
+        #expect(try w.run(["run", "study.yaml"]).status == 0)
+        for kind in ["history", "parallel-coordinates", "slice", "importance", "intermediate"] {
+            let r = try w.run(["plot", "shell", "--storage", w.storageURL, "--kind", kind, "--out", "charts/\(kind).svg"])
+            #expect(r.status == 0, "\(kind): \(r.stderr)")
+            let svg = try String(contentsOfFile: w.path("charts/\(kind).svg"), encoding: .utf8)
+            #expect(svg.contains("<svg") && svg.contains("data-chart=\"\(kind)\""))
+        }
+        let history = try String(contentsOfFile: w.path("charts/history.svg"), encoding: .utf8)
+        #expect(history.components(separatedBy: "class=\"trial-point complete\"").count - 1 == 8)
+        let r = try w.run(["plot", "shell", "--storage", w.storageURL, "--kind", "hypergradient", "--out", "h.svg"])
+        #expect(r.status != 0 && r.stderr.contains("no hypergradient trials") && !FileManager.default.fileExists(atPath: w.path("h.svg")))
+        // One numeric parameter: no contour, said in one line.
+        var contour = try w.run(["plot", "shell", "--storage", w.storageURL, "--kind", "contour", "--out", "c.svg"])
+        #expect(contour.status != 0 && contour.stderr.contains("a contour needs two numeric parameters"))
+        contour = try w.run(["plot", "shell", "--storage", w.storageURL, "--kind", "contour", "--params", "x,nope", "--out", "c.svg"])
+        #expect(contour.status != 0 && contour.stderr.contains("nope"))
+    }
+
     @Test("studies and delete")
     func studiesAndDelete() async throws {
         let w = try Workspace()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hypertune
+import HypertuneCharts
 import HypertuneExport
 
 /// `hypertune studies`: the studies of a store, each with its trials by state, best value and
@@ -198,3 +199,75 @@ struct Export: AsyncParsableCommand {
 }
 
 extension StudyExportFormat: ExpressibleByArgument {}
+
+/// `hypertune plot STUDY --kind KIND --out FILE.svg`: a chart of a study, as SVG.
+struct Plot: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw a chart of a study as SVG.",
+        discussion: "Kinds:\n" + StudyChart.allCases.map { "  \($0.rawValue): \($0.summary)" }.joined(separator: "\n"))
+
+    @Argument(help: "The study.")
+    var study: String
+
+    @OptionGroup var storage: StorageOption
+
+    @Option(help: "The chart: \(StudyChart.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var kind: StudyChart = .history
+
+    @Option(help: ArgumentHelp("Where to write the SVG.", valueName: "file.svg"))
+    var out: String
+
+    @Option(help: ArgumentHelp("Parameters to show, comma-separated (for contour: the two axes, x first).", valueName: "names"))
+    var params: String?
+
+    @Option(help: "Which objective to draw, for studies of several (0, 1, …).")
+    var objective: Int = 0
+
+    @Flag(inversion: .prefixedNo, help: "A logarithmic objective axis (default: when positive values span more than two decades).")
+    var logY: Bool?
+
+    @Option(help: "The most trials to draw; beyond, a subsample that keeps the best.")
+    var maxPoints: Int = 5000
+
+    @Option(help: "Width and height in pixels, WxH.")
+    var size: String = "860x500"
+
+    func run() async throws {
+        let storage = try await self.storage.open()
+        let record = try await storage.requireStudy(study, url: self.storage.url)
+        let history = StudyHistory(directions: record.directions, trials: try await storage.trials(studyID: record.id, states: nil))
+        var options = StudyChartOptions()
+        options.objectiveIndex = objective
+        options.logY = logY
+        options.maxPoints = maxPoints
+        let dimensions = size.split(separator: "x").compactMap { Double($0) }
+        guard dimensions.count == 2, dimensions.allSatisfy({ $0 >= 200 && $0 <= 10000 }) else { throw ValidationError("--size: expected WxH in pixels (200…10000), got '\(size)'") }
+        options.width = dimensions[0]
+        options.height = dimensions[1]
+        if let params {
+            let names = params.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if kind == .contour {
+                guard names.count == 2 else { throw ValidationError("--params: a contour needs two parameters, x,y") }
+                options.contourParameters = (names[0], names[1])
+            } else {
+                options.parameters = names
+            }
+        }
+        let svg: String
+        do {
+            svg = try StudyCharts.render(kind, history: history, studyName: record.name, options: options)
+        } catch {
+            throw CLIError("cannot draw the \(kind.rawValue) chart of '\(study)': \(error.description)")
+        }
+        let url = URL(fileURLWithPath: out)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try svg.write(to: url, atomically: true, encoding: .utf8)
+        } catch {
+            throw CLIError("cannot write \(out): \(error.localizedDescription)")
+        }
+        print("wrote \(out) (\(kind.rawValue) of '\(study)')")
+    }
+}
+
+extension StudyChart: ExpressibleByArgument {}
