@@ -176,6 +176,41 @@ struct RunTests {
         #expect(trials.count == 30 && Set(trials.map(\.number)) == Set(0..<30) && trials.allSatisfy { $0.state == .complete })
     }
 
+    @Test("several run processes share a study on PostgreSQL too", .enabled(if: ProcessInfo.processInfo.environment["HYPERTUNE_TEST_POSTGRES_URL"] != nil))
+    func sharedRunsPostgres() throws {
+        let url = try #require(ProcessInfo.processInfo.environment["HYPERTUNE_TEST_POSTGRES_URL"])
+        let w = try Workspace()
+        try w.write("objective.sh", shellObjective, executable: true)
+        let study = "cli-\(UUID().uuidString.prefix(8))"
+        try w.write("study.yaml", config(url, trials: 20).replacingOccurrences(of: "study: shell", with: "study: \(study)"))
+        let processes = try (0..<3).map { _ in try CLI.start(["run", "study.yaml"], in: w.directory) }
+        for p in processes {
+            let r = CLI.finish(p)
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let r = try w.run(["trials", study, "--storage", url, "--format", "json"])
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        #expect(array.count == 20 && Set(array.compactMap { $0["number"] as? Int }) == Set(0..<20))
+        #expect(array.allSatisfy { $0["state"] as? String == "COMPLETE" })
+    }
+
+    @Test("the quickstart: a Python program trained epoch by epoch, pruned by the median rule, in the shipped example")
+    func quickstart() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let config = root.appendingPathComponent("Examples/quickstart/study.yaml").path
+        let w = try Workspace()
+        let r = try w.run(["run", config, "--storage", w.storageURL, "--trials", "10", "--study", "quick"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let trials = try await w.trials("quick")
+        #expect(trials.count == 10 && trials.allSatisfy { $0.state == .complete || $0.state == .pruned })
+        for t in trials where t.state == .complete {
+            #expect(t.intermediateValues.count == 20 && t.value == t.intermediateValues[20])
+            // The momentum flag exists only in its branch.
+            #expect((t.parameters["optimizer"] == "momentum") == (t.parameters["momentum"] != nil))
+        }
+        #expect(r.stdout.contains("best trial"))
+    }
+
     @Test("pruning: programs the median rule stops are terminated and recorded PRUNED, with the steps they reported")
     func pruning() async throws {
         let w = try Workspace()
