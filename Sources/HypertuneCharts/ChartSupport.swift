@@ -20,6 +20,16 @@ struct ChartContext {
     }
 
     /// Complete trials with a finite value for `objective`, in number order, with that value.
+    /// The selected objective and the complete trials with a value for it, in number order.
+    /// - Throws: ``ChartError`` (`.noCompleteTrials`, saying what the study holds) when there are
+    ///   none, or the objective index is out of range.
+    func objectiveAndCompleteTrials() throws(ChartError) -> (Objective, [ScoredTrial]) {
+        let objective = try objective()
+        let complete = completeTrials(objective)
+        guard !complete.isEmpty else { throw ChartError.noCompleteTrials(history, objective: objective) }
+        return (objective, complete)
+    }
+
     func completeTrials(_ objective: Objective) -> [ScoredTrial] {
         var out: [ScoredTrial] = []
         out.reserveCapacity(history.trials.count)

@@ -13,9 +13,7 @@ import Hypertune
 enum ContourChart {
     static func render(_ context: ChartContext) throws(ChartError) -> SVGDocument {
         let options = context.options
-        let objective = try context.objective()
-        let complete = context.completeTrials(objective)
-        guard !complete.isEmpty else { throw ChartError.noCompleteTrials(context.history, objective: objective) }
+        let (objective, complete) = try context.objectiveAndCompleteTrials()
         let allTrials = complete.map(\.trial)
         let known = ParameterAxis.names(in: allTrials)
         // Axes from a subsample (the whole study when it is within maxPoints).

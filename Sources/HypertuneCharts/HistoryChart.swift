@@ -30,9 +30,7 @@ enum HistoryChart {
 
     static func render(_ context: ChartContext) throws(ChartError) -> SVGDocument {
         let options = context.options
-        let objective = try context.objective()
-        let complete = context.completeTrials(objective)
-        guard !complete.isEmpty else { throw ChartError.noCompleteTrials(context.history, objective: objective) }
+        let (objective, complete) = try context.objectiveAndCompleteTrials()
         // Pruned trials, with their last intermediate value for the tooltip (NaN: none).
         var pruned: [ScoredTrial] = []
         if options.showPruned {

@@ -14,9 +14,7 @@ enum ImportanceChart {
 
     static func render(_ context: ChartContext) throws(ChartError) -> SVGDocument {
         let options = context.options
-        let objective = try context.objective()
-        let complete = context.completeTrials(objective)
-        guard !complete.isEmpty else { throw ChartError.noCompleteTrials(context.history, objective: objective) }
+        let (objective, complete) = try context.objectiveAndCompleteTrials()
         let known = ParameterAxis.names(in: complete.map(\.trial))
         let selected = try context.selectedParameters(known: known)
         guard complete.count >= 2 else {

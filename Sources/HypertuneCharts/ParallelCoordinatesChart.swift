@@ -9,9 +9,7 @@ import Hypertune
 enum ParallelCoordinatesChart {
     static func render(_ context: ChartContext) throws(ChartError) -> SVGDocument {
         let options = context.options
-        let objective = try context.objective()
-        let complete = context.completeTrials(objective)
-        guard !complete.isEmpty else { throw ChartError.noCompleteTrials(context.history, objective: objective) }
+        let (objective, complete) = try context.objectiveAndCompleteTrials()
         let allTrials = complete.map(\.trial)
         let names = try context.selectedParameters(known: ParameterAxis.names(in: allTrials))
         let shown = Subsample.trials(complete, limit: options.maxPoints, objective: objective)

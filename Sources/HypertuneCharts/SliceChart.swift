@@ -21,9 +21,7 @@ enum SliceChart {
 
     static func render(_ context: ChartContext) throws(ChartError) -> SVGDocument {
         let options = context.options
-        let objective = try context.objective()
-        let complete = context.completeTrials(objective)
-        guard !complete.isEmpty else { throw ChartError.noCompleteTrials(context.history, objective: objective) }
+        let (objective, complete) = try context.objectiveAndCompleteTrials()
         let allTrials = complete.map(\.trial)
         let names = try context.selectedParameters(known: ParameterAxis.names(in: allTrials))
         guard !names.isEmpty else { throw ChartError(.noParameters, "the complete trials have no parameters to plot") }
