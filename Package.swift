@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "HypertuneExport", targets: ["HypertuneExport"]),
         .library(name: "HypertuneRunner", targets: ["HypertuneRunner"]),
         .library(name: "HypertuneConfig", targets: ["HypertuneConfig"]),
+        .library(name: "HypertuneDashboard", targets: ["HypertuneDashboard"]),
         .executable(name: "hypertune", targets: ["HypertuneCLI"]),
     ],
     dependencies: [
@@ -32,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // OpenBLAS through pkg-config on Linux; Accelerate is used instead on Apple platforms.
@@ -71,6 +73,12 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // The web dashboard over any store: Hummingbird, the study charts, a JSON API.
+        .target(
+            name: "HypertuneDashboard",
+            dependencies: ["Hypertune", "HypertuneCharts", "HypertuneExport", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
         // Study configuration files (YAML or JSON) with errors that name the file, line and key.
@@ -120,6 +128,7 @@ let package = Package(
                 "HypertuneExport",
                 "HypertuneRunner",
                 "HypertuneConfig",
+                "HypertuneDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Numerics", package: "swift-numerics"),
             ],
@@ -171,6 +180,15 @@ let package = Package(
         .testTarget(
             name: "HypertuneConfigTests",
             dependencies: ["HypertuneConfig", "HypertuneRunner", "Hypertune"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HypertuneDashboardTests",
+            dependencies: [
+                "HypertuneDashboard", "Hypertune", "HypertuneCLI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         // End-to-end: the built `hypertune` binary on example configs and objective programs.

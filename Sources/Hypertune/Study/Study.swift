@@ -35,13 +35,23 @@ public final class Study: Sendable {
         self.worker = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
     }
 
+    /// The study system attributes naming the sampler and pruner of the latest worker to join
+    /// (their type names: `TPESampler`, `MedianPruner`).
+    public static let samplerKey = "sampler", prunerKey = "pruner"
+
     /// Creates the study, or joins it when a study of that name exists (with the same directions).
     public static func create(
         name: String, storage: any Storage = InMemoryStorage(), directions: [StudyDirection] = [.minimize],
         sampler: any Sampler = TPESampler(), pruner: any Pruner = NoPruner(), loadIfExists: Bool = true,
         faultTolerance: FaultTolerance = FaultTolerance()
     ) async throws -> Study {
-        let record = try await storage.createStudy(name: name, directions: directions, loadIfExists: loadIfExists)
+        var record = try await storage.createStudy(name: name, directions: directions, loadIfExists: loadIfExists)
+        // What drives the study, for lists of studies (the dashboard, `hypertune studies`).
+        for (key, value) in [(samplerKey, String(describing: type(of: sampler))), (prunerKey, String(describing: type(of: pruner)))]
+        where record.systemAttributes[key] != .string(value) {
+            try await storage.setStudyAttribute(studyID: record.id, key: key, value: .string(value), system: true)
+            record.systemAttributes[key] = .string(value)
+        }
         return Study(record: record, storage: storage, sampler: sampler, pruner: pruner, faultTolerance: faultTolerance)
     }
 

@@ -14,6 +14,8 @@ public struct StudySummary: Sendable, Equatable {
     /// The latest start or end of a trial; nil for a study without trials.
     public let lastActivity: Date?
     public let createdAt: Date
+    /// The sampler and pruner of the latest worker (``Study/samplerKey``), if recorded.
+    public let sampler: String?, pruner: String?
     /// All its trials.
     public var total: Int { counts.values.reduce(0, +) }
 
@@ -21,6 +23,8 @@ public struct StudySummary: Sendable, Equatable {
         name = record.name
         directions = record.directions
         createdAt = record.createdAt
+        sampler = if case let .string(s)? = record.systemAttributes[Study.samplerKey] { s } else { nil }
+        pruner = if case let .string(p)? = record.systemAttributes[Study.prunerKey] { p } else { nil }
         counts = Dictionary(grouping: trials, by: \.state).mapValues(\.count)
         let complete = trials.filter { $0.state == .complete && $0.values?.count == record.directions.count }
         if record.directions.count == 1 {
@@ -37,6 +41,7 @@ public struct StudySummary: Sendable, Equatable {
     public static func == (a: StudySummary, b: StudySummary) -> Bool {
         a.name == b.name && a.directions == b.directions && a.counts == b.counts && a.best?.number == b.best?.number
             && a.best?.value == b.best?.value && a.paretoFrontSize == b.paretoFrontSize && a.lastActivity == b.lastActivity
+            && a.sampler == b.sampler && a.pruner == b.pruner
     }
 }
 

@@ -34,10 +34,10 @@ struct Studies: AsyncParsableCommand {
                 let states: [TrialState] = [.complete, .pruned, .failed, .running, .waiting]
                 let counts = states.compactMap { st in s.counts[st].map { "\($0) \(st.rawValue.lowercased())" } }.joined(separator: ", ")
                 let best = s.best.map { "\(Format.value($0.value)) (#\($0.number))" } ?? s.paretoFrontSize.map { "\($0) on the front" } ?? "—"
-                return [s.name, s.directions.map(\.rawValue).joined(separator: ","), String(s.total), counts.isEmpty ? "—" : counts, best,
+                return [s.name, s.directions.map(\.rawValue).joined(separator: ","), s.sampler ?? "—", String(s.total), counts.isEmpty ? "—" : counts, best,
                         s.lastActivity.map(Self.relative) ?? "—"]
             }
-            print(TrialTable(columns: ["study", "direction", "trials", "states", "best", "last activity"], rows: rows).text)
+            print(TrialTable(columns: ["study", "direction", "sampler", "trials", "states", "best", "last activity"], rows: rows).text)
         }
     }
 
@@ -49,6 +49,8 @@ struct Studies: AsyncParsableCommand {
         ]
         if let best = s.best { o["best"] = .object(["number": .number(Double(best.number)), "value": .number(best.value)]) }
         if let front = s.paretoFrontSize { o["pareto_front_size"] = .number(Double(front)) }
+        if let sampler = s.sampler { o["sampler"] = .string(sampler) }
+        if let pruner = s.pruner { o["pruner"] = .string(pruner) }
         if let last = s.lastActivity { o["last_activity"] = .string(ISO8601DateFormatter().string(from: last)) }
         return .object(o)
     }
