@@ -6,10 +6,10 @@ import Foundation
 /// part is small).
 /// - Complexity: O(n³) per sweep; a handful of sweeps. For the small matrices of samplers
 ///   (CMA-ES's covariance over tens of parameters).
-enum SymmetricEigen {
+public enum SymmetricEigen {
     /// The eigenvalues (ascending) and, column by column, orthonormal eigenvectors of the
     /// symmetric `n × n` matrix `a` (row-major; only the upper triangle is read).
-    static func decompose(_ a: [Double], n: Int) -> (values: [Double], vectors: [Double]) {
+    public static func decompose(_ a: [Double], n: Int) -> (values: [Double], vectors: [Double]) {
         precondition(a.count == n * n, "SymmetricEigen: \(a.count) entries for a \(n)×\(n) matrix")
         var m = a
         for i in 0..<n { for j in 0..<i { m[i * n + j] = m[j * n + i] } }

@@ -149,6 +149,8 @@ enum BenchmarkSupport {
     static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        // A diverged run's NaN is a result too.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         let data = try encoder.encode(value)
         if path == "-" {
             FileHandle.standardOutput.write(data)

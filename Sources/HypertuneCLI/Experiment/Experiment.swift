@@ -9,7 +9,7 @@ import HypertuneExperiments
 struct Experiment: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Reproduce the experiments of Franceschi et al. (2017).",
-        subcommands: [HyperCleaningCommand.self])
+        subcommands: [HyperCleaningCommand.self, RealTimeHOCommand.self])
 }
 
 /// `hypertune experiment hyper-cleaning`: the data hyper-cleaning table.
