@@ -14,13 +14,19 @@ public struct OuterOptimizer<Scalar: TensorScalar>: Sendable {
     public let rule: Rule
     /// Constraints by hyperparameter name; names not listed are unconstrained.
     public let constraints: [String: Constraint<Scalar>]
+    /// Step multipliers by hyperparameter name (1 for names not listed): per-hyperparameter
+    /// learning rates, for hyperparameters of different magnitudes (a learning rate near 0.05
+    /// beside a loss weight near 1, say), whose Adam steps would otherwise all be about the
+    /// learning rate in size.
+    public let stepScales: [String: Scalar]
     var first: [Tensor<Scalar>] = []
     var second: [Tensor<Scalar>] = []
     var iteration = 0
 
-    public init(_ rule: Rule, constraints: [String: Constraint<Scalar>] = [:]) {
+    public init(_ rule: Rule, constraints: [String: Constraint<Scalar>] = [:], stepScales: [String: Scalar] = [:]) {
         self.rule = rule
         self.constraints = constraints
+        self.stepScales = stepScales
     }
 
     /// Checks that every constrained name exists and every constraint is feasible for its shape.
@@ -30,6 +36,12 @@ public struct OuterOptimizer<Scalar: TensorScalar>: Sendable {
                 throw ConstraintError(description: "constraint on '\(name)', but the problem's hyperparameters are \(hyperparameters.names)")
             }
             try constraint.validate(count: hyperparameters[name].scalarCount)
+        }
+        for (name, scale) in stepScales.sorted(by: { $0.key < $1.key }) {
+            guard hyperparameters.contains(name) else {
+                throw ConstraintError(description: "step scale for '\(name)', but the problem's hyperparameters are \(hyperparameters.names)")
+            }
+            guard scale > 0, scale.isFinite else { throw ConstraintError(description: "the step scale of '\(name)' must be positive, got \(scale)") }
         }
         switch rule {
         case let .sgd(eta), let .adam(eta, _, _, _):
@@ -52,7 +64,7 @@ public struct OuterOptimizer<Scalar: TensorScalar>: Sendable {
         var values = hyperparameters.values
         switch rule {
         case let .sgd(eta):
-            for i in values.indices { values[i] = values[i] - eta * gradient.values[i] }
+            for i in values.indices { values[i] = values[i] - eta * scale(i, hyperparameters) * gradient.values[i] }
         case let .adam(eta, b1, b2, eps):
             if first.isEmpty {
                 first = values.map { Tensor(zeros: $0.shape) }
@@ -64,9 +76,13 @@ public struct OuterOptimizer<Scalar: TensorScalar>: Sendable {
                 let g = gradient.values[i]
                 first[i] = first[i] * b1 + g * (1 - b1)
                 second[i] = second[i] * b2 + g * g * (1 - b2)
-                values[i] = values[i] - eta * (first[i] / c1) / (sqrt(second[i] / c2) + eps)
+                values[i] = values[i] - eta * scale(i, hyperparameters) * (first[i] / c1) / (sqrt(second[i] / c2) + eps)
             }
         }
         hyperparameters = project(hyperparameters.with(values: values))
+    }
+
+    func scale(_ i: Int, _ hyperparameters: Hyperparameters<Scalar>) -> Scalar {
+        stepScales[hyperparameters.names[i]] ?? 1
     }
 }

@@ -45,9 +45,11 @@ public struct RealTimeHOConfiguration: Codable, Sendable, Equatable {
     /// The validation minibatch of each hyper-update.
     public var validationBatchSize = 1000
     /// Δ: training steps between hyper-updates.
-    public var updateInterval = 50
-    /// Adam's step on λ.
-    public var hyperLearningRate = 0.005
+    public var updateInterval = 10
+    /// Adam's step on λ, multiplied for each hyperparameter by its scale (``stepScales``).
+    public var hyperLearningRate = 0.01
+    /// Per-hyperparameter step multipliers: η moves on a smaller scale than μ and ρ.
+    public var stepScales: [String: Double] = ["eta": 0.25, "mu": 1, "rho": 1]
     /// The projection's upper bound on μ.
     public var maximumMomentum = 0.99
     public var vanilla = Lambda(eta: 0.075, mu: 0.5, rho: 0)
@@ -340,7 +342,7 @@ public struct RealTimeHOExperiment: Sendable {
         }
         let outer = OuterOptimizer<Float>(.adam(learningRate: Float(c.hyperLearningRate)), constraints: [
             "eta": .atLeast(0), "mu": .box(lower: 0, upper: Float(c.maximumMomentum)), "rho": .atLeast(0),
-        ])
+        ], stepScales: c.stepScales.mapValues(Float.init))
         let clock = ContinuousClock(), started = clock.now
         var trajectory: [[String: Double]] = [], index = 0
         let (final, weights) = try hyper.run(from: Self.hyperparameters(start), outerOptimizer: outer) { update in

@@ -55,4 +55,23 @@ struct OnlineAndOuterTests {
         let optimizer = HyperOptimizer(problem: problem, method: ReverseHG(), outerOptimizer: OuterOptimizer(.sgd(learningRate: 0.1)))
         #expect(throws: HyperOptimizationError.self) { try optimizer.run(from: TestProblems.hyperparameters(), iterations: 2) }
     }
+
+    @Test("per-hyperparameter step scales: SGD and Adam move each hyperparameter by its scale times the step; bad scales are refused")
+    func stepScales() throws {
+        var lambda = Hyperparameters<Double>(["a": Tensor(1.0), "b": Tensor(1.0), "c": Tensor(1.0)])
+        let gradient = Hyperparameters<Double>(["a": Tensor(2.0), "b": Tensor(2.0), "c": Tensor(-4.0)])
+        var sgd = OuterOptimizer<Double>(.sgd(learningRate: 0.1), stepScales: ["a": 0.5, "c": 2])
+        try sgd.validate(for: lambda)
+        sgd.update(&lambda, along: gradient)
+        #expect(lambda["a"].scalar.isApproximatelyEqual(to: 1 - 0.1 * 0.5 * 2) && lambda["b"].scalar.isApproximatelyEqual(to: 1 - 0.1 * 2))
+        #expect(lambda["c"].scalar.isApproximatelyEqual(to: 1 + 0.1 * 2 * 4))
+        // Adam's first step is the learning rate in size, whatever the gradient's: times the scale.
+        lambda = Hyperparameters(["a": Tensor(1.0), "b": Tensor(1.0), "c": Tensor(1.0)])
+        var adam = OuterOptimizer<Double>(.adam(learningRate: 0.1), stepScales: ["a": 0.25])
+        adam.update(&lambda, along: gradient)
+        #expect(lambda["a"].scalar.isApproximatelyEqual(to: 1 - 0.025, relativeTolerance: 1e-6))
+        #expect(lambda["b"].scalar.isApproximatelyEqual(to: 0.9, relativeTolerance: 1e-6) && lambda["c"].scalar.isApproximatelyEqual(to: 1.1, relativeTolerance: 1e-6))
+        #expect(throws: ConstraintError.self) { try OuterOptimizer<Double>(.sgd(learningRate: 0.1), stepScales: ["z": 1]).validate(for: lambda) }
+        #expect(throws: ConstraintError.self) { try OuterOptimizer<Double>(.sgd(learningRate: 0.1), stepScales: ["a": 0]).validate(for: lambda) }
+    }
 }

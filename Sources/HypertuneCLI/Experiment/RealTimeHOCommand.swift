@@ -44,10 +44,13 @@ struct RealTimeHOCommand: AsyncParsableCommand {
     var batchSize: Int = 128
 
     @Option(help: "Δ: training steps between hyper-updates.")
-    var updateInterval: Int = 50
+    var updateInterval: Int = RealTimeHOConfiguration().updateInterval
 
-    @Option(help: "Adam's step on (η, μ, ρ).")
-    var hyperLearningRate: Double = 0.005
+    @Option(help: "Adam's step on (η, μ, ρ), before the step scales.")
+    var hyperLearningRate: Double = RealTimeHOConfiguration().hyperLearningRate
+
+    @Option(help: "Step scales of η, μ and ρ, comma-separated (per-hyperparameter learning rates: Adam's step times each).")
+    var stepScales: String = "0.25,1,1"
 
     @Option(help: "Examples of each hyper-update's validation minibatch.")
     var validationBatch: Int = 1000
@@ -92,6 +95,9 @@ struct RealTimeHOCommand: AsyncParsableCommand {
         c.batchSize = batchSize
         c.updateInterval = updateInterval
         c.hyperLearningRate = hyperLearningRate
+        let scales = stepScales.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard scales.count == 3, scales.allSatisfy({ $0 > 0 }) else { throw ValidationError("--step-scales: three positive numbers (η, μ, ρ), got '\(stepScales)'") }
+        c.stepScales = ["eta": scales[0], "mu": scales[1], "rho": scales[2]]
         c.validationBatchSize = validationBatch
         c.randomSearchTimeFactor = searchTimeFactor
         c.trainCount = trainCount
@@ -112,7 +118,7 @@ struct RealTimeHOCommand: AsyncParsableCommand {
         var err = FileHandle.standardError
         let (perEpoch, total) = (data.train.count / c.batchSize, data.train.count / c.batchSize * c.epochs)
         print("Real-time HO on \(data.description)", to: &err)
-        print("MLP 784–\(c.hidden.map(String.init).joined(separator: "–"))–10 + a \(c.embeddingDimensions)-d class-embedding head; \(c.epochs) epochs × \(perEpoch) steps of \(c.batchSize); Δ = \(c.updateInterval), Adam \(c.hyperLearningRate) on (η, μ, ρ); seeds \(parsedSeeds)", to: &err)
+        print("MLP 784–\(c.hidden.map(String.init).joined(separator: "–"))–10 + a \(c.embeddingDimensions)-d class-embedding head; \(c.epochs) epochs × \(perEpoch) steps of \(c.batchSize); Δ = \(c.updateInterval), Adam \(c.hyperLearningRate) × (\(c.stepScales["eta"]!), \(c.stepScales["mu"]!), \(c.stepScales["rho"]!)) on (η, μ, ρ); seeds \(parsedSeeds)", to: &err)
 
         // Hyper-updates reach the study through a stream while the experiment computes.
         let recording = try await Study.create(name: "\(prefix)-rtho", storage: store, direction: .minimize, sampler: RandomSampler(), faultTolerance: .none)
