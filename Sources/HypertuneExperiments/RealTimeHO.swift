@@ -47,9 +47,9 @@ public struct RealTimeHOConfiguration: Codable, Sendable, Equatable {
     /// Δ: training steps between hyper-updates.
     public var updateInterval = 10
     /// Adam's step on λ, multiplied for each hyperparameter by its scale (``stepScales``).
-    public var hyperLearningRate = 0.01
-    /// Per-hyperparameter step multipliers: η moves on a smaller scale than μ and ρ.
-    public var stepScales: [String: Double] = ["eta": 0.25, "mu": 1, "rho": 1]
+    public var hyperLearningRate = 0.005
+    /// Per-hyperparameter step multipliers (1: Adam's plain step for all three).
+    public var stepScales: [String: Double] = ["eta": 1, "mu": 1, "rho": 1]
     /// The projection's upper bound on μ.
     public var maximumMomentum = 0.99
     public var vanilla = Lambda(eta: 0.075, mu: 0.5, rho: 0)

@@ -50,7 +50,7 @@ struct RealTimeHOCommand: AsyncParsableCommand {
     var hyperLearningRate: Double = RealTimeHOConfiguration().hyperLearningRate
 
     @Option(help: "Step scales of η, μ and ρ, comma-separated (per-hyperparameter learning rates: Adam's step times each).")
-    var stepScales: String = "0.25,1,1"
+    var stepScales: String = "1,1,1"
 
     @Option(help: "Examples of each hyper-update's validation minibatch.")
     var validationBatch: Int = 1000
@@ -116,7 +116,7 @@ struct RealTimeHOCommand: AsyncParsableCommand {
             throw CLIError("a study named '\(name)' already exists in \(storage.url): choose another --study, or `hypertune delete \(name)`")
         }
         var err = FileHandle.standardError
-        let (perEpoch, total) = (data.train.count / c.batchSize, data.train.count / c.batchSize * c.epochs)
+        let perEpoch = data.train.count / c.batchSize
         print("Real-time HO on \(data.description)", to: &err)
         print("MLP 784–\(c.hidden.map(String.init).joined(separator: "–"))–10 + a \(c.embeddingDimensions)-d class-embedding head; \(c.epochs) epochs × \(perEpoch) steps of \(c.batchSize); Δ = \(c.updateInterval), Adam \(c.hyperLearningRate) × (\(c.stepScales["eta"]!), \(c.stepScales["mu"]!), \(c.stepScales["rho"]!)) on (η, μ, ρ); seeds \(parsedSeeds)", to: &err)
 
