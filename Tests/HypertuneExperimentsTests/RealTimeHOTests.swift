@@ -106,8 +106,8 @@ struct RealTimeHOTests {
         let result = try await RealTimeHOExperiment(configuration: c).run(data, seeds: [0, 1], randomSearch: { seed in
             try await Study.create(name: "rs", storage: storage, direction: .maximize, sampler: RandomSampler(seed: seed), faultTolerance: .none)
         }, onEvent: { events.append($0) })
-        #expect(result.rows.map(\.method) == ["Vanilla", "RS", "RTHO", "RTHO-NT"])
-        #expect(result.runs.count == 8 && result.seeds == [0, 1])
+        #expect(result.rows.map(\.method) == ["Vanilla", "RS", "RTHO", "RTHO-NT", "Fixed start"])
+        #expect(result.runs.count == 10 && result.seeds == [0, 1])
         for row in result.rows {
             #expect((0...1).contains(row.accuracy) && row.accuracy_std >= 0 && row.seconds > 0)
             #expect(Set(row.final_hyperparameters.keys) == ["eta", "mu", "rho"])
