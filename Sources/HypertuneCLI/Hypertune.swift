@@ -6,7 +6,7 @@ struct Hypertune: AsyncParsableCommand {
         commandName: "hypertune",
         abstract: "Hyperparameter optimization: gradient-based and black-box.",
         version: "0.1.0",
-        subcommands: [Run.self, Ask.self, Tell.self, Studies.self, Trials.self, Best.self, Plot.self, Export.self, Delete.self, Demo.self, Experiment.self, Bench.self, Worker.self])
+        subcommands: [Run.self, Ask.self, Tell.self, Studies.self, Trials.self, Best.self, Plot.self, Export.self, Delete.self, DashboardCommand.self, Demo.self, Experiment.self, Bench.self, Worker.self])
 }
 
 /// `hypertune bench …`: benchmarks whose JSON output matches the peer scripts' schema.
