@@ -13,7 +13,7 @@ struct Hypertune: AsyncParsableCommand {
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a benchmark and write its results as JSON (schemas in BENCHMARKS.md).",
-        subcommands: [AutogradBench.self, HypergradientsBench.self, SamplersBench.self, OverheadBench.self, ParetoBench.self, StorageBench.self])
+        subcommands: [AutogradBench.self, HypergradientsBench.self, SamplersBench.self, OverheadBench.self, ParetoBench.self, StorageBench.self, DashboardBench.self])
 }
 
 /// A failure while a command runs (as opposed to invalid arguments): printed as `Error: …`
