@@ -57,4 +57,34 @@ struct ImportanceTests {
         #expect(ParameterImportance.continuousDivergence(sample, sample) < 1e-12)
         #expect(ParameterImportance.continuousDivergence(sample, Array(sample.prefix(20))) > 1)
     }
+
+    @Test("the Parzen density's recurrence matches a kernel sum with one exp per cell, for narrow and wide bandwidths and points at the edges")
+    func parzenRecurrence() {
+        func direct(_ points: [Double], grid: Int) -> [Double] {
+            let n = Double(points.count)
+            let mean = points.reduce(0, +) / n
+            let sd = (points.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / max(n - 1, 1)).squareRoot()
+            let h = max(1.06 * sd * pow(n, -0.2), 0.01)
+            let raw = (0..<grid).map { i -> Double in
+                let x = (Double(i) + 0.5) / Double(grid)
+                return points.reduce(0) { $0 + exp(-0.5 * (x - $1) * (x - $1) / (h * h)) }
+            }
+            let mass = raw.reduce(0, +) / Double(grid)
+            return raw.map { $0 / mass }
+        }
+        var g = SeededGenerator(seed: 3)
+        let samples: [[Double]] = [
+            (0..<500).map { _ in g.nextUnit() },                        // wide: h ≈ 0.09
+            (0..<400).map { _ in 0.5 + 0.001 * g.nextUnit() },          // narrow: h = 0.01, far tails underflow
+            [0, 1, 1, 0.999, 0.0005],                                   // at the edges
+            [0.3],
+        ]
+        for points in samples {
+            for grid in [7, 200] {
+                let fast = ParameterImportance.parzen(points, grid: grid), exact = direct(points, grid: grid)
+                let worst = zip(fast, exact).map { abs($0 - $1) / max(abs($1), 1e-300) }.max()!
+                #expect(worst < 1e-9 || zip(fast, exact).allSatisfy { abs($0 - $1) < 1e-12 }, "relative error \(worst) for \(points.count) points, grid \(grid)")
+            }
+        }
+    }
 }

@@ -90,14 +90,48 @@ public enum ParameterImportance {
 
     /// A Gaussian Parzen density of `points` in [0, 1] (Scott's bandwidth, at least 1/100,
     /// renormalised over the interval), at the midpoints of `grid` cells.
+    ///
+    /// Each point's kernel over the uniform grid is a Gaussian sampled at equal steps δ, which a
+    /// recurrence gives with two multiplications a cell instead of an `exp`: with
+    /// `k_i = exp(−(x_i − p)² / 2h²)`, `k_{i+1} = k_i · r_i` and `r_{i+1} = r_i · q` where
+    /// `r_i = exp(−(2(x_i − p)δ + δ²) / 2h²)` and `q = exp(−δ²/h²)`. It walks outwards from the
+    /// cell nearest the point, so values only shrink (an underflow to 0 is the true value's
+    /// rounding, never a lost peak); the relative error grows by about one rounding a cell.
+    /// - Complexity: O(n · grid) multiplications and O(n) exponentials.
     static func parzen(_ points: [Double], grid: Int) -> [Double] {
         let n = Double(points.count)
         let mean = points.reduce(0, +) / n
         let sd = (points.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / max(n - 1, 1)).squareRoot()
         let h = max(1.06 * sd * Foundation.pow(n, -0.2), 0.01)
-        var density = (0..<grid).map { i -> Double in
-            let x = (Double(i) + 0.5) / Double(grid)
-            return points.reduce(0) { $0 + Foundation.exp(-0.5 * (x - $1) * (x - $1) / (h * h)) }
+        let delta = 1 / Double(grid), twoH2 = 2 * h * h
+        let q = Foundation.exp(-delta * delta / (h * h))
+        var density = [Double](repeating: 0, count: grid)
+        density.withUnsafeMutableBufferPointer { d in
+            for p in points {
+                let nearest = min(max(Int((p * Double(grid)).rounded(.down)), 0), grid - 1)
+                let x0 = (Double(nearest) + 0.5) * delta
+                let k0 = Foundation.exp(-(x0 - p) * (x0 - p) / twoH2)
+                d[nearest] += k0
+                // Upwards: k_{i+1} = k_i · r_i, r_i = exp(−(2(x_i − p)δ + δ²) / 2h²).
+                var k = k0, r = Foundation.exp(-(2 * (x0 - p) * delta + delta * delta) / twoH2)
+                var i = nearest + 1
+                while i < grid {
+                    k *= r
+                    r *= q
+                    d[i] += k
+                    i += 1
+                }
+                // Downwards, the same walk mirrored: k_{i−1} = k_i · s_i, s_i = exp((2(x_i − p)δ − δ²) / 2h²).
+                k = k0
+                var s = Foundation.exp((2 * (x0 - p) * delta - delta * delta) / twoH2)
+                i = nearest - 1
+                while i >= 0 {
+                    k *= s
+                    s *= q
+                    d[i] += k
+                    i -= 1
+                }
+            }
         }
         let mass = density.reduce(0, +) / Double(grid)
         if mass > 0 { density = density.map { $0 / mass } }

@@ -25,54 +25,124 @@ public enum StoredJSON {
     /// Reads a stored value, with `JSONDecoder`'s result at a fraction of its cost (see
     /// ``JSONTree``); the shapes of a trial's columns are read without the `Decoder` machinery.
     public static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        do {
-            if type == [String: Distribution].self {
-                return try DistributionTexts.shared.column(text) {
-                    try JSONTreeDecoder.decode([String: Distribution].self, from: try JSONTree(parsing: text), codingPath: [])
-                } as! T
+        var text = text
+        return try text.withUTF8 { try decode(type, utf8: $0) }
+    }
+
+    /// Reads a stored value from its UTF-8 text, as ``decode(_:_:)`` does.
+    public static func decode<T: Decodable>(_ type: T.Type, utf8 bytes: UnsafeRawBufferPointer) throws -> T {
+        try decode(type, utf8: bytes.bindMemory(to: UInt8.self))
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, utf8 bytes: UnsafeBufferPointer<UInt8>) throws -> T {
+        switch type {
+        case is [String: ParameterValue].Type: return try parameters(bytes) as! T
+        case is [String: Distribution].Type: return try distributions(bytes) as! T
+        case is [Int: Double].Type: return try reports(bytes) as! T
+        case is [String: JSONValue].Type: return try attributes(bytes) as! T
+        case is [Double].Type: return try values(bytes) as! T
+        default:
+            return try reading(T.self) { try JSONTreeDecoder.decode(type, from: try JSONTree(parsing: bytes), codingPath: []) }
+        }
+    }
+
+    // MARK: The columns of a trial
+    //
+    // Concrete readers of the shapes a trial's columns have, from the UTF-8 bytes a backend
+    // lends (no `String` of the column is made): no `Decoder` machinery, no dynamic casts.
+
+    /// A trial's parameters: an object of numbers, strings and booleans.
+    public static func parameters(utf8 bytes: UnsafeRawBufferPointer) throws -> [String: ParameterValue] { try parameters(bytes.bindMemory(to: UInt8.self)) }
+    /// A trial's distributions: one `Distribution` per parameter (a study's trials mostly share
+    /// one text, read once).
+    public static func distributions(utf8 bytes: UnsafeRawBufferPointer) throws -> [String: Distribution] { try distributions(bytes.bindMemory(to: UInt8.self)) }
+    /// A trial's intermediate values: an object from step (as a decimal key) to value.
+    public static func reports(utf8 bytes: UnsafeRawBufferPointer) throws -> [Int: Double] { try reports(bytes.bindMemory(to: UInt8.self)) }
+    /// User or system attributes: an object of any JSON.
+    public static func attributes(utf8 bytes: UnsafeRawBufferPointer) throws -> [String: JSONValue] { try attributes(bytes.bindMemory(to: UInt8.self)) }
+    /// A trial's objective values: an array of numbers.
+    public static func values(utf8 bytes: UnsafeRawBufferPointer) throws -> [Double] { try values(bytes.bindMemory(to: UInt8.self)) }
+
+    static func parameters(_ bytes: UnsafeBufferPointer<UInt8>) throws -> [String: ParameterValue] {
+        try reading([String: ParameterValue].self) {
+            let members = try objectMembers(bytes)
+            var result = [String: ParameterValue](minimumCapacity: members.count)
+            for (key, m) in members {
+                guard let v = ParameterValue(storedTree: m) else { throw mismatch(m, key, "a number, string or boolean") }
+                result[key] = v
             }
-            let tree = try JSONTree(parsing: text)
-            if let value = try direct(type, tree) { return value }
-            return try JSONTreeDecoder.decode(type, from: tree, codingPath: [])
+            return result
+        }
+    }
+
+    static func distributions(_ bytes: UnsafeBufferPointer<UInt8>) throws -> [String: Distribution] {
+        try reading([String: Distribution].self) {
+            try DistributionTexts.shared.column(bytes) {
+                try JSONTreeDecoder.decode([String: Distribution].self, from: try JSONTree(parsing: bytes), codingPath: [])
+            }
+        }
+    }
+
+    static func reports(_ bytes: UnsafeBufferPointer<UInt8>) throws -> [Int: Double] {
+        try reading([Int: Double].self) {
+            let members = try objectMembers(bytes)
+            var result = [Int: Double](minimumCapacity: members.count)
+            for (key, m) in members {
+                guard let step = Int(key), let x = m.double else { throw mismatch(m, key, "a number at an integer key") }
+                result[step] = x
+            }
+            return result
+        }
+    }
+
+    static func attributes(_ bytes: UnsafeBufferPointer<UInt8>) throws -> [String: JSONValue] {
+        try reading([String: JSONValue].self) {
+            let members = try objectMembers(bytes)
+            var result = [String: JSONValue](minimumCapacity: members.count)
+            for (key, m) in members { result[key] = JSONValue(storedTree: m) }
+            return result
+        }
+    }
+
+    static func values(_ bytes: UnsafeBufferPointer<UInt8>) throws -> [Double] {
+        try reading([Double].self) {
+            guard case let .array(elements) = try JSONTree(parsing: bytes) else { throw JSONShapeError(expected: "an array", found: nil) }
+            return try elements.map { e in
+                guard let x = e.double else { throw mismatch(e, nil, "a number") }
+                return x
+            }
+        }
+    }
+
+    /// The members of a stored object: straight from the text when its values are scalars,
+    /// from its tree otherwise (a duplicated key keeps its last value either way).
+    private static func objectMembers(_ bytes: UnsafeBufferPointer<UInt8>) throws -> [(key: String, value: JSONTree)] {
+        if let members = try JSONTree.flatMembers(parsing: bytes) { return members }
+        guard case let .object(members) = try JSONTree(parsing: bytes) else { throw JSONShapeError(expected: "an object", found: nil) }
+        return Array(members)
+    }
+
+    private static func mismatch(_ found: JSONTree, _ key: String?, _ expected: String) -> JSONShapeError {
+        JSONShapeError(expected: expected, found: found, key: key)
+    }
+
+    /// `body`'s result, its errors as a backend error naming the type.
+    private static func reading<T>(_ type: T.Type, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
         } catch {
             throw StorageError(.backend, "a stored \(T.self) does not decode: \(error)")
         }
     }
+}
 
-    /// The hot shapes (parameters, reports, attributes, values) straight from the tree; nil
-    /// for other types.
-    private static func direct<T>(_ type: T.Type, _ tree: JSONTree) throws -> T? {
-        func mismatch(_ found: JSONTree) -> DecodingError {
-            .typeMismatch(T.self, .init(codingPath: [], debugDescription: "found \(found.kind)"))
-        }
-        switch type {
-        case is [String: ParameterValue].Type:
-            guard case let .object(members) = tree else { throw mismatch(tree) }
-            return try members.mapValues { m in
-                guard let v = ParameterValue(storedTree: m) else { throw mismatch(m) }
-                return v
-            } as? T
-        case is [Int: Double].Type:
-            guard case let .object(members) = tree else { throw mismatch(tree) }
-            var result: [Int: Double] = [:]
-            result.reserveCapacity(members.count)
-            for (key, m) in members {
-                guard let step = Int(key), let x = m.double else { throw mismatch(m) }
-                result[step] = x
-            }
-            return result as? T
-        case is [String: JSONValue].Type:
-            guard case let .object(members) = tree else { throw mismatch(tree) }
-            return members.mapValues(JSONValue.init(storedTree:)) as? T
-        case is [Double].Type:
-            guard case let .array(elements) = tree else { throw mismatch(tree) }
-            return try elements.map { e in
-                guard let x = e.double else { throw mismatch(e) }
-                return x
-            } as? T
-        default:
-            return nil
-        }
+/// Stored JSON of the wrong shape for the column that holds it.
+struct JSONShapeError: Error, CustomStringConvertible {
+    let expected: String
+    let found: JSONTree?
+    var key: String? = nil
+    var description: String {
+        "expected \(expected)\(key.map { " at '\($0)'" } ?? "")\(found.map { ", found \($0.kind)" } ?? "")"
     }
 }
 

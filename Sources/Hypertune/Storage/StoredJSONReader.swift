@@ -25,18 +25,31 @@ enum JSONTree: Sendable {
     /// - Throws: ``JSONTreeError`` with the byte offset of the first error.
     init(parsing text: String) throws(JSONTreeError) {
         var text = text
-        let result = text.withUTF8 { bytes -> Result<JSONTree, JSONTreeError> in
-            var parser = JSONTreeParser(bytes: bytes)
-            do throws(JSONTreeError) {
-                let value = try parser.value(depth: 0)
-                parser.skipWhitespace()
-                guard parser.index == bytes.count else { throw parser.error("unexpected text after the JSON value") }
-                return .success(value)
-            } catch {
-                return .failure(error)
-            }
-        }
+        let result = text.withUTF8 { bytes in Result { () throws(JSONTreeError) in try JSONTree(parsing: bytes) } }
         self = try result.get()
+    }
+
+    /// Parses UTF-8 `bytes` (invalid UTF-8 in strings is repaired, as `String(decoding:as:)` does).
+    /// - Throws: ``JSONTreeError`` with the byte offset of the first error.
+    init(parsing bytes: UnsafeBufferPointer<UInt8>) throws(JSONTreeError) {
+        var parser = JSONTreeParser(bytes: bytes)
+        let value = try parser.value(depth: 0)
+        parser.skipWhitespace()
+        guard parser.index == bytes.count else { throw parser.error("unexpected text after the JSON value") }
+        self = value
+    }
+
+    /// The members of the text in `bytes` when it is an object whose values are all scalars (no
+    /// object or array), in the order written, without building a dictionary of them; nil when
+    /// it is not.
+    /// The stored columns read most (parameters, reports, attributes) have this shape.
+    /// - Throws: ``JSONTreeError`` for invalid JSON.
+    static func flatMembers(parsing bytes: UnsafeBufferPointer<UInt8>) throws(JSONTreeError) -> [(key: String, value: JSONTree)]? {
+        var parser = JSONTreeParser(bytes: bytes)
+        guard let members = try parser.flatObject() else { return nil }
+        parser.skipWhitespace()
+        guard parser.index == bytes.count else { throw parser.error("unexpected text after the JSON value") }
+        return members
     }
 
     var kind: String {
@@ -139,6 +152,39 @@ private struct JSONTreeParser {
             guard bytes[index] == UInt8(ascii: "}") else { throw error("expected ',' or '}'") }
             index += 1
             return .object(members)
+        }
+    }
+
+    /// An object of scalar values as its members in text order; nil, at no cost beyond the
+    /// bytes read so far, at the first object or array (or when the text is not an object).
+    mutating func flatObject() throws(JSONTreeError) -> [(key: String, value: JSONTree)]? {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return nil }
+        index += 1
+        var members: [(key: String, value: JSONTree)] = []
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return members
+        }
+        members.reserveCapacity(8)
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
+            let key = try string()
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+            index += 1
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of text") }
+            if bytes[index] == UInt8(ascii: "{") || bytes[index] == UInt8(ascii: "[") { return nil }
+            members.append((key, try value(depth: 1)))
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of text") }
+            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            guard bytes[index] == UInt8(ascii: "}") else { throw error("expected ',' or '}'") }
+            index += 1
+            return members
         }
     }
 
