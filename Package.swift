@@ -95,7 +95,11 @@ let package = Package(
         // Storage on SQLite (GRDB, the system's libsqlite3): the embedded default.
         .target(
             name: "HypertuneSQLite",
-            dependencies: ["Hypertune", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Hypertune", .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C interface, which GRDB wraps: a big read takes its rows' bytes directly.
+                .product(name: "GRDBSQLite", package: "GRDB.swift", condition: .when(platforms: [.linux])),
+            ],
             swiftSettings: swiftSettings
         ),
         // Storage on PostgreSQL (PostgresNIO): many workers on many machines.

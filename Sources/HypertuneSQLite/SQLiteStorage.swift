@@ -401,12 +401,12 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
             arguments += [state.rawValue, valuesText, failReason, Date().timeIntervalSinceReferenceDate]
             return try write { db in
                 arguments += [try Self.nextRevision(db), id]
-                let sql = "UPDATE trials SET \(assignments.joined(separator: ", ")), revision = ? WHERE id = ? AND state = 'RUNNING' RETURNING \(Self.trialColumns)"
-                guard let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) else {
+                let sql = "UPDATE trials SET \(assignments.joined(separator: ", ")), revision = ? WHERE id = ? AND state = 'RUNNING' RETURNING \(StoredTrialRow.columns)"
+                guard let row = try StoredTrialRow.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).first else {
                     try Self.diagnoseNotRunning(db, id, "finish as \(state.rawValue)")
                     throw StorageError(.backend, "finish as \(state.rawValue): trial \(id) was not updated")
                 }
-                return try Self.trial(row: row)
+                return try row.trial()
             }
         }
     }
@@ -419,21 +419,20 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     public func trials(studyID: Int, states: Set<TrialState>?) async throws -> [FrozenTrial] {
         try await flush(nil)
         let since = cache.revision(of: studyID)
-        let (changed, revision) = try read { db -> ([(trial: FrozenTrial, revision: Int64)], Int64) in
+        let (rows, revision) = try read { db -> ([StoredTrialRow], Int64) in
             try Self.requireStudy(db, studyID)
             let revision = try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM revision")) ?? 0
             // A first read walks the (study, number) index: in order, no sort. A later one finds
             // the few changed trials by revision and sorts them (a sort of a whole big study
             // would spill to a temporary file: 17,000 writes for 50,000 trials).
-            let rows = since == 0
-                ? try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(Self.trialColumns) FROM trials WHERE study_id = ? ORDER BY number"),
-                                      arguments: [studyID])
-                : try Row.fetchCursor(db.cachedStatement(sql: "SELECT \(Self.trialColumns) FROM trials WHERE study_id = ? AND revision > ? ORDER BY number"),
-                                      arguments: [studyID, since])
-            var changed: [(trial: FrozenTrial, revision: Int64)] = []
-            while let row = try rows.next() { changed.append((try Self.trial(row: row), row[15])) }
-            return (changed, revision)
+            return since == 0
+                ? (try StoredTrialRow.fetchAll(db.cachedStatement(sql: "SELECT \(StoredTrialRow.columns) FROM trials WHERE study_id = ? ORDER BY number"),
+                                               arguments: [studyID]), revision)
+                : (try StoredTrialRow.fetchAll(db.cachedStatement(sql: "SELECT \(StoredTrialRow.columns) FROM trials WHERE study_id = ? AND revision > ? ORDER BY number"),
+                                               arguments: [studyID, since]), revision)
         }
+        // Decoded outside the database's queue, so that other reads and writes go on meanwhile.
+        let changed = zip(try StoredTrialRow.trials(rows), rows).map { (trial: $0, revision: $1.revision) }
         let all = cache.merge(study: studyID, changed, upTo: revision)
         guard let states else { return all }
         return all.filter { states.contains($0.state) }
@@ -521,42 +520,10 @@ public final class SQLiteStorage: Storage, @unchecked Sendable {
     }
 
     static func trial(_ db: Database, id: Int) throws -> FrozenTrial {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(trialColumns) FROM trials WHERE id = ?"), arguments: [id]) else {
+        guard let row = try StoredTrialRow.fetchAll(db.cachedStatement(sql: "SELECT \(StoredTrialRow.columns) FROM trials WHERE id = ?"), arguments: [id]).first else {
             throw StorageError(.trialNotFound, "no trial with id \(id)")
         }
-        return try trial(row: row)
-    }
-
-    /// The columns of a trial in the order ``trial(row:)`` reads them by index (a lookup by name
-    /// compares lower-cased names, which was a sixth of reading a big study).
-    static let trialColumns = """
-        id, study_id, number, state, parameters, distributions, "values", intermediate_values, user_attributes, \
-        system_attributes, fail_reason, started_at, finished_at, heartbeat_at, worker, revision
-        """
-
-    /// A trial from a row of ``trialColumns``. The JSON columns are parsed from the bytes
-    /// SQLite holds for them (no `String` is made of the text).
-    static func trial(row: Row) throws -> FrozenTrial {
-        func date(_ i: Int) -> Date? { (row[i] as Double?).map(Date.init(timeIntervalSinceReferenceDate:)) }
-        /// Column `i` read from the bytes SQLite holds for it; nil when NULL.
-        func column<T>(_ i: Int, _ read: (UnsafeRawBufferPointer) throws -> T) throws -> T? {
-            try row.withUnsafeData(atIndex: i) { data in try data.map { try $0.withUnsafeBytes(read) } }
-        }
-        func required<T>(_ i: Int, _ read: (UnsafeRawBufferPointer) throws -> T) throws -> T {
-            guard let value = try column(i, read) else { throw StorageError(.backend, "trial \(row[0] as Int): column \(i) is NULL") }
-            return value
-        }
-        let stateText: String = row[3]
-        guard let state = TrialState(rawValue: stateText) else { throw StorageError(.backend, "trial \(row[0] as Int): unknown state '\(stateText)'") }
-        return FrozenTrial(
-            id: row[0], studyID: row[1], number: row[2], state: state,
-            parameters: try required(4, StoredJSON.parameters(utf8:)),
-            distributions: try required(5, StoredJSON.distributions(utf8:)),
-            values: try column(6, StoredJSON.values(utf8:)),
-            intermediateValues: try required(7, StoredJSON.reports(utf8:)),
-            userAttributes: try required(8, StoredJSON.attributes(utf8:)),
-            systemAttributes: try required(9, StoredJSON.attributes(utf8:)),
-            failReason: row[10], startedAt: date(11), finishedAt: date(12), heartbeatAt: date(13), worker: row[14])
+        return try row.trial()
     }
 }
 

@@ -34,6 +34,48 @@ struct SQLiteStorageTests {
         await #expect(throws: StorageError.self) { try await a.trials(studyID: study.id, states: nil) }
     }
 
+    @Test("a big study's first read, decoded on every core, gives each trial as its end returned it, in order")
+    func bigFirstRead() async throws {
+        let path = Backend.scratchFile("big-read")
+        let writer = try SQLiteStorage(path: path)
+        let study = try await writer.createStudy(name: "big", directions: [.minimize], loadIfExists: false)
+        let count = StoredTrialRow.parallelThreshold + 500
+        var ended: [FrozenTrial] = []
+        for i in 0..<count {
+            let t = try #require(try await writer.startTrial(studyID: study.id, limit: nil, worker: "w\(i % 3)"))
+            try await writer.setParameter(trialID: t.id, name: "x", value: .double(Double(i) / 7), distribution: .float(low: 0, high: 1000))
+            if i % 2 == 0 {
+                try await writer.setParameter(trialID: t.id, name: "kind", value: .string(["a", "b\"", "é"][i % 3]),
+                                              distribution: .categorical([.string("a"), .string("b\""), .string("é")]))
+            }
+            if i % 3 == 0 { try await writer.reportIntermediateValue(trialID: t.id, step: i % 5, value: -Double(i)) }
+            if i % 100 == 0 {
+                // Nested attributes: the readers' path for objects that are not flat.
+                try await writer.setTrialAttribute(trialID: t.id, key: "nested", value: .object(["list": .array([.number(1), .null])]), system: false)
+            }
+            if i % 7 == 0 { try await writer.setTrialAttribute(trialID: t.id, key: "note", value: .string("n\(i)"), system: true) }
+            if i >= count - 2 { continue }  // left running
+            switch i % 4 {
+            case 0: ended.append(try await writer.finishTrial(id: t.id, state: .failed, values: nil, failReason: "boom \(i)"))
+            case 1: ended.append(try await writer.finishTrial(id: t.id, state: .pruned, values: nil, failReason: nil))
+            default: ended.append(try await writer.finishTrial(id: t.id, state: .complete, values: [Double(i) * 0.5, i % 8 == 2 ? .nan : 1], failReason: nil))
+            }
+        }
+        // The writer's own read writes its held-back parameters of the running trials first.
+        let writersView = try await writer.trials(studyID: study.id, states: nil)
+        let read = try await SQLiteStorage(path: path).trials(studyID: study.id, states: nil)
+        #expect(read.count == count)
+        #expect(read.map(\.number) == Array(0..<count))
+        // NaN is not equal to itself: compare the values' bit patterns apart.
+        func comparable(_ t: FrozenTrial) -> FrozenTrial { var c = t; c.values = nil; return c }
+        let mismatched = zip(read, ended).filter { comparable($0) != comparable($1)
+            || $0.values?.map(\.bitPattern) != $1.values?.map(\.bitPattern) }
+        #expect(mismatched.isEmpty, "first mismatch: \(String(describing: mismatched.first))")
+        #expect(read.suffix(2).allSatisfy { $0.state == .running && $0.parameters["x"] != nil })
+        #expect(Array(read.suffix(2)) == Array(writersView.suffix(2)))
+        #expect(read[100].userAttributes["nested"] == .object(["list": .array([.number(1), .null])]))
+    }
+
     @Test("the schema is migrated once, by named migrations, with the indexes the queries use")
     func schema() throws {
         let path = Backend.scratchFile("schema")
