@@ -36,6 +36,11 @@ enum Browser {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        // A browser that hangs is killed (its test then fails on the empty output), never
+        // left to hold the test run.
+        let deadline = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120, execute: deadline)
+        defer { deadline.cancel() }
         nonisolated(unsafe) var data = Data()
         let group = DispatchGroup()
         group.enter()
