@@ -113,18 +113,55 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
         }
     }
 
-    /// Runs `body` in one transaction.
+    /// Whether `error` says the connection was closed under the operation: the server was
+    /// restarted, or its backend terminated, while the pool still held the connection.
+    static func isLostConnection(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return false }
+        return error.code == .serverClosedConnection || error.code == .uncleanShutdown
+    }
+
+    /// How many times an operation that may safely run again is tried on a lost connection (the
+    /// pool replaces a closed connection with a new one).
+    static let attemptsOnLostConnection = 3
+
+    /// Runs `body`, a read (or anything that may run twice), again when its connection turns
+    /// out to have been closed: a pooled connection killed while idle fails its next query.
+    static func retryingLostConnection<T>(_ body: () async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await body()
+            } catch where attempt < attemptsOnLostConnection && isLostConnection(error) {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(20 * attempt))
+            }
+        }
+    }
+
+    /// Runs `body` in one transaction. A connection lost before `COMMIT` was sent leaves nothing
+    /// behind (the server rolls the transaction back), so the transaction runs again on a new
+    /// connection; one lost during `COMMIT` is reported, since it may have committed.
     func transaction<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await Self.translating(description) {
-            try await client.withConnection { connection in
-                try await connection.query("BEGIN", logger: Self.logger)
+            var attempt = 1
+            while true {
+                var committing = false
                 do {
-                    let result = try await body(connection)
-                    try await connection.query("COMMIT", logger: Self.logger)
-                    return result
-                } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: Self.logger)
-                    throw error
+                    return try await client.withConnection { connection in
+                        try await connection.query("BEGIN", logger: Self.logger)
+                        do {
+                            let result = try await body(connection)
+                            committing = true
+                            try await connection.query("COMMIT", logger: Self.logger)
+                            return result
+                        } catch {
+                            if !committing { _ = try? await connection.query("ROLLBACK", logger: Self.logger) }
+                            throw error
+                        }
+                    }
+                } catch where !committing && attempt < Self.attemptsOnLostConnection && Self.isLostConnection(error) {
+                    attempt += 1
+                    try await Task.sleep(for: .milliseconds(20 * attempt))
                 }
             }
         }
@@ -467,20 +504,22 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
         let since = cache.revision(of: studyID)
         // One statement, so one snapshot: the study's revision and the trials stamped since.
         let (changed, revision) = try await Self.translating(description) { () -> ([(trial: FrozenTrial, revision: Int64)], Int64) in
-            let rows = try await client.query("""
-                SELECT s.revision, \(unescaped: Self.returning), t.revision FROM hypertune_studies s
-                LEFT JOIN hypertune_trials t ON t.study_id = s.id AND t.revision > \(since)
-                WHERE s.id = \(studyID) ORDER BY t.number
-                """, logger: Self.logger)
-            var revision: Int64?, changed: [(trial: FrozenTrial, revision: Int64)] = []
-            let trialRevision = 1 + Self.trialColumns.split(separator: ",").count
-            for try await row in rows {
-                let r = row.makeRandomAccess()
-                revision = try r[0].decode(Int64.self)
-                if try r[1].decode(Int?.self) != nil { changed.append((try Self.trial(r, offset: 1), try r[trialRevision].decode(Int64.self))) }
+            try await Self.retryingLostConnection {
+                let rows = try await client.query("""
+                    SELECT s.revision, \(unescaped: Self.returning), t.revision FROM hypertune_studies s
+                    LEFT JOIN hypertune_trials t ON t.study_id = s.id AND t.revision > \(since)
+                    WHERE s.id = \(studyID) ORDER BY t.number
+                    """, logger: Self.logger)
+                var revision: Int64?, changed: [(trial: FrozenTrial, revision: Int64)] = []
+                let trialRevision = 1 + Self.trialColumns.split(separator: ",").count
+                for try await row in rows {
+                    let r = row.makeRandomAccess()
+                    revision = try r[0].decode(Int64.self)
+                    if try r[1].decode(Int?.self) != nil { changed.append((try Self.trial(r, offset: 1), try r[trialRevision].decode(Int64.self))) }
+                }
+                guard let revision else { throw StorageError(.studyNotFound, "no study with id \(studyID)") }
+                return (changed, revision)
             }
-            guard let revision else { throw StorageError(.studyNotFound, "no study with id \(studyID)") }
-            return (changed, revision)
         }
         let all = cache.merge(study: studyID, changed, upTo: revision)
         guard let states else { return all }
