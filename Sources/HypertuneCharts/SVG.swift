@@ -101,14 +101,15 @@ public struct SVGDocument: Sendable {
         """
     }
 
-    /// `&`, `<`, `>`, `"` and `'` as entities; control characters that XML 1.0 forbids (all
-    /// below U+0020 but tab, line feed and carriage return) become U+FFFD, so any user-supplied
-    /// string keeps the document well-formed.
+    /// `&`, `<`, `>`, `"` and `'` as character references (`'` as `&#39;`, which HTML knows
+    /// too, so the dashboard's pages use this as well); control characters that XML 1.0 forbids
+    /// (all below U+0020 but tab, line feed and carriage return) and DEL become U+FFFD, so any
+    /// user-supplied string keeps the document well-formed.
     /// - Complexity: O(length); a string with nothing to escape is returned as is.
     public static func escape(_ s: String) -> String {
         let needsWork = s.utf8.contains { b in
             b == UInt8(ascii: "&") || b == UInt8(ascii: "<") || b == UInt8(ascii: ">") || b == UInt8(ascii: "\"")
-                || b == UInt8(ascii: "'") || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D)
+                || b == UInt8(ascii: "'") || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) || b == 0x7F
         }
         guard needsWork else { return s }
         var out = ""
@@ -119,9 +120,9 @@ public struct SVGDocument: Sendable {
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
-            case "'": out += "&apos;"
+            case "'": out += "&#39;"
             case "\t", "\n", "\r": out.unicodeScalars.append(c)
-            default: out.unicodeScalars.append(c.value < 0x20 ? "\u{FFFD}" : c)
+            default: out.unicodeScalars.append(c.value < 0x20 || c.value == 0x7F ? "\u{FFFD}" : c)
             }
         }
         return out

@@ -1,33 +1,14 @@
 import Foundation
 import Hypertune
+import HypertuneCharts
 
 /// Text made safe for HTML, and study names made safe for URLs.
 enum HTML {
     /// `&`, `<`, `>`, `"` and `'` as character references: safe in element content and in
     /// quoted attribute values alike. Control characters other than tab and newlines become
-    /// U+FFFD.
+    /// U+FFFD. (The charts' escaping, which is written for both.)
     /// - Complexity: O(length); a string with nothing to escape is returned as is.
-    static func escape(_ s: String) -> String {
-        let needsWork = s.utf8.contains { b in
-            b == UInt8(ascii: "&") || b == UInt8(ascii: "<") || b == UInt8(ascii: ">") || b == UInt8(ascii: "\"")
-                || b == UInt8(ascii: "'") || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) || b == 0x7F
-        }
-        guard needsWork else { return s }
-        var out = ""
-        out.reserveCapacity(s.utf8.count + 16)
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(c)
-            default: out.unicodeScalars.append(c.value < 0x20 || c.value == 0x7F ? "\u{FFFD}" : c)
-            }
-        }
-        return out
-    }
+    static func escape(_ s: String) -> String { SVGDocument.escape(s) }
 
     /// A path segment: every byte of the UTF-8 text but the unreserved characters of RFC 3986
     /// (`A–Z a–z 0–9 - . _ ~`) percent-encoded, so `/`, `?`, `#`, `%` and spaces in a study name

@@ -139,19 +139,9 @@ private struct JSONTreeParser {
             return .object(members)
         }
         while true {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
-            let key = try string()
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
-            index += 1
+            let key = try memberName()
             members[key] = try value(depth: depth)
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of text") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            guard bytes[index] == UInt8(ascii: "}") else { throw error("expected ',' or '}'") }
-            index += 1
-            return .object(members)
+            guard try nextMember() else { return .object(members) }
         }
     }
 
@@ -169,23 +159,37 @@ private struct JSONTreeParser {
         }
         members.reserveCapacity(8)
         while true {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
-            let key = try string()
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
-            index += 1
+            let key = try memberName()
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of text") }
             if bytes[index] == UInt8(ascii: "{") || bytes[index] == UInt8(ascii: "[") { return nil }
             members.append((key, try value(depth: 1)))
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of text") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            guard bytes[index] == UInt8(ascii: "}") else { throw error("expected ',' or '}'") }
-            index += 1
-            return members
+            guard try nextMember() else { return members }
         }
+    }
+
+    /// A member's name and the ':' after it.
+    mutating func memberName() throws(JSONTreeError) -> String {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
+        let key = try string()
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+        index += 1
+        return key
+    }
+
+    /// After a member's value: true at ',' (another member follows), false at the object's '}'.
+    mutating func nextMember() throws(JSONTreeError) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count else { throw error("unexpected end of text") }
+        if bytes[index] == UInt8(ascii: ",") {
+            index += 1
+            return true
+        }
+        guard bytes[index] == UInt8(ascii: "}") else { throw error("expected ',' or '}'") }
+        index += 1
+        return false
     }
 
     mutating func array(depth: Int) throws(JSONTreeError) -> JSONTree {
