@@ -140,28 +140,26 @@ public final class PostgresStorage: Storage, @unchecked Sendable {
 
     /// Runs `body` in one transaction. A connection lost before `COMMIT` was sent leaves nothing
     /// behind (the server rolls the transaction back), so the transaction runs again on a new
-    /// connection; one lost during `COMMIT` is reported, since it may have committed.
+    /// connection; one lost during `COMMIT` may have committed, and is reported as such.
     func transaction<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await Self.translating(description) {
-            var attempt = 1
-            while true {
-                var committing = false
-                do {
-                    return try await client.withConnection { connection in
-                        try await connection.query("BEGIN", logger: Self.logger)
-                        do {
-                            let result = try await body(connection)
-                            committing = true
-                            try await connection.query("COMMIT", logger: Self.logger)
-                            return result
-                        } catch {
-                            if !committing { _ = try? await connection.query("ROLLBACK", logger: Self.logger) }
-                            throw error
-                        }
+            try await Self.retryingLostConnection {
+                try await client.withConnection { connection in
+                    try await connection.query("BEGIN", logger: Self.logger)
+                    let result: T
+                    do {
+                        result = try await body(connection)
+                    } catch {
+                        _ = try? await connection.query("ROLLBACK", logger: Self.logger)
+                        throw error
                     }
-                } catch where !committing && attempt < Self.attemptsOnLostConnection && Self.isLostConnection(error) {
-                    attempt += 1
-                    try await Task.sleep(for: .milliseconds(20 * attempt))
+                    do {
+                        try await connection.query("COMMIT", logger: Self.logger)
+                    } catch where Self.isLostConnection(error) {
+                        // Not retried (this error is not a lost connection to `retryingLostConnection`).
+                        throw StorageError(.backend, "PostgreSQL \(description): the connection was lost during COMMIT; the change may or may not have been applied")
+                    }
+                    return result
                 }
             }
         }

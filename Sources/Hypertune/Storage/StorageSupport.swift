@@ -29,11 +29,6 @@ public enum StoredJSON {
         return try text.withUTF8 { try decode(type, utf8: $0) }
     }
 
-    /// Reads a stored value from its UTF-8 text, as ``decode(_:_:)`` does.
-    public static func decode<T: Decodable>(_ type: T.Type, utf8 bytes: UnsafeRawBufferPointer) throws -> T {
-        try decode(type, utf8: bytes.bindMemory(to: UInt8.self))
-    }
-
     static func decode<T: Decodable>(_ type: T.Type, utf8 bytes: UnsafeBufferPointer<UInt8>) throws -> T {
         switch type {
         case is [String: ParameterValue].Type: return try parameters(bytes) as! T
