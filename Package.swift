@@ -158,11 +158,13 @@ let package = Package(
             dependencies: ["Hypertune", "Autograd", .product(name: "Numerics", package: "swift-numerics")],
             swiftSettings: swiftSettings
         ),
+        // What the tests that run the built executables share.
+        .target(name: "HypertuneTestSupport", path: "Tests/HypertuneTestSupport", swiftSettings: swiftSettings),
         // One conformance suite for every Storage backend.
         .testTarget(
             name: "StorageTests",
             // The CLI for its worker processes (the multi-process tests run the built binary).
-            dependencies: ["Hypertune", "HypertuneSQLite", "HypertunePostgres", "HypertuneCLI", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["Hypertune", "HypertuneSQLite", "HypertunePostgres", "HypertuneCLI", "HypertuneTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
@@ -189,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "HypertuneDashboardTests",
             dependencies: [
-                "HypertuneDashboard", "Hypertune", "HypertuneCLI",
+                "HypertuneDashboard", "Hypertune", "HypertuneCLI", "HypertuneTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -198,7 +200,7 @@ let package = Package(
         // End-to-end: the built `hypertune` binary on example configs and objective programs.
         .testTarget(
             name: "CLITests",
-            dependencies: ["HypertuneCLI", "Hypertune", "HypertuneSQLite", "HypertuneExport"],
+            dependencies: ["HypertuneCLI", "Hypertune", "HypertuneSQLite", "HypertuneExport", "HypertuneTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -29,21 +29,11 @@ public struct SVGDocument: Sendable {
         }
     }
 
-    /// Appends an element with a `<title>` child: the tooltip a browser shows on hover, and the
-    /// text a dashboard's script reads.
+    /// Appends an element with a `<title>` child — the tooltip a browser shows on hover, and the
+    /// text a dashboard's script reads — and then `text` (a truncated label whose tooltip is the
+    /// whole text).
     /// - Complexity: O(length of the markup appended).
-    public mutating func element(_ name: String, _ attributes: KeyValuePairs<String, String>, title: String) {
-        body += "<"
-        body += name
-        appendAttributes(attributes)
-        body += "><title>"
-        body += Self.escape(title)
-        body += "</title></\(name)>\n"
-    }
-
-    /// Appends an element with text and a `<title>` child (a truncated label whose tooltip is
-    /// the whole text).
-    public mutating func element(_ name: String, _ attributes: KeyValuePairs<String, String>, text: String, title: String) {
+    public mutating func element(_ name: String, _ attributes: KeyValuePairs<String, String>, text: String = "", title: String) {
         body += "<"
         body += name
         appendAttributes(attributes)

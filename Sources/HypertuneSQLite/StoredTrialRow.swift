@@ -13,8 +13,7 @@ import Hypertune
 /// outside it — in parallel when a read returns many rows (the first read of a big study: its
 /// JSON parsing is most of the read).
 struct StoredTrialRow {
-    /// The columns of a trial in the order ``init(_:)`` reads them by index (a lookup by name
-    /// compares lower-cased names, which was a sixth of reading a big study).
+    /// The columns of a trial, in the order ``init(_:)`` reads them by index.
     static let columns = """
         id, study_id, number, state, parameters, distributions, "values", intermediate_values, user_attributes, \
         system_attributes, fail_reason, started_at, finished_at, heartbeat_at, worker, revision

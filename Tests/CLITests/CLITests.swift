@@ -1,20 +1,12 @@
 import Foundation
 import Hypertune
 import HypertuneSQLite
+import HypertuneTestSupport
 import Testing
 
 /// The built `hypertune` executable, run as a user runs it.
 enum CLI {
-    static var executable: URL {
-        get throws {
-            let products = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-            for candidate in [products, products.deletingLastPathComponent()] {
-                let url = candidate.appendingPathComponent("hypertune")
-                if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-            }
-            throw CLIFailure("no hypertune executable beside \(products.path); build the package first")
-        }
-    }
+    static var executable: URL { get throws { try BuiltExecutable.hypertune } }
 
     struct Result {
         var status: Int32

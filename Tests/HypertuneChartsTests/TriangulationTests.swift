@@ -1,5 +1,5 @@
 import Foundation
-import HypertuneCharts
+@testable import HypertuneCharts
 import Testing
 
 @Suite("Delaunay triangulation and linear interpolation")
@@ -29,20 +29,8 @@ struct TriangulationTests {
             }
         }
         // The triangles tile the convex hull: their area is the hull's (monotone chain).
-        let sorted = points.sorted { $0.x < $1.x || ($0.x == $1.x && $0.y < $1.y) }
-        func cross(_ o: (x: Double, y: Double), _ a: (x: Double, y: Double), _ b: (x: Double, y: Double)) -> Double {
-            (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x)
-        }
-        var hull: [(x: Double, y: Double)] = []
-        for pass in 0..<2 {
-            let start = hull.count
-            for p in pass == 0 ? sorted : sorted.reversed() {
-                while hull.count >= start + 2 && cross(hull[hull.count - 2], hull[hull.count - 1], p) <= 0 { hull.removeLast() }
-                hull.append(p)
-            }
-            hull.removeLast()
-        }
-        let hullArea = hull.indices.reduce(0.0) { $0 + hull[$1].x * hull[($1 + 1) % hull.count].y - hull[($1 + 1) % hull.count].x * hull[$1].y } / 2
+        let hull = ContourChart.convexHull(points.map { ($0.x, $0.y) })
+        let hullArea = hull.indices.reduce(0.0) { $0 + hull[$1].0 * hull[($1 + 1) % hull.count].1 - hull[($1 + 1) % hull.count].0 * hull[$1].1 } / 2
         #expect(abs(area - hullArea) < 1e-3 * hullArea, "triangles cover \(area) of the hull's \(hullArea)")
     }
 

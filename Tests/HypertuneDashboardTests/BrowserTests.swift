@@ -1,5 +1,6 @@
 import Foundation
 import HypertuneDashboard
+import HypertuneTestSupport
 import Testing
 
 /// Headless Chromium (`apt-get install chromium`), or nil. `HYPERTUNE_CHROMIUM` names another
@@ -61,16 +62,7 @@ enum Browser {
 
 /// The built `hypertune` executable (beside the test bundle), run as a user runs it.
 enum HypertuneBinary {
-    static var url: URL {
-        get throws {
-            let products = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-            for candidate in [products, products.deletingLastPathComponent()] {
-                let url = candidate.appendingPathComponent("hypertune")
-                if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-            }
-            throw TestFailure("no hypertune executable beside \(products.path); build the package first")
-        }
-    }
+    static var url: URL { get throws { try BuiltExecutable.hypertune } }
 
     static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()

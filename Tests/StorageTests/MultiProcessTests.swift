@@ -2,22 +2,14 @@ import Foundation
 import Hypertune
 import HypertunePostgres
 import HypertuneSQLite
+import HypertuneTestSupport
 import Testing
 
 /// Real worker processes (`hypertune worker`, the built executable) sharing one study.
 @Suite("Worker processes sharing a study", .serialized)
 struct MultiProcessTests {
     /// The `hypertune` executable built beside the test binary.
-    static var executable: URL {
-        get throws {
-            let products = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-            for candidate in [products, products.deletingLastPathComponent()] {
-                let url = candidate.appendingPathComponent("hypertune")
-                if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-            }
-            throw CheckpointError("no hypertune executable beside \(products.path); build the package first")
-        }
-    }
+    static var executable: URL { get throws { try BuiltExecutable.hypertune } }
 
     static func worker(_ arguments: [String]) throws -> Process {
         let process = Process()

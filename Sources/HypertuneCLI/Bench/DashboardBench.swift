@@ -1,4 +1,5 @@
 import ArgumentParser
+import Autograd
 import Foundation
 import Hypertune
 import HypertuneDashboard
@@ -226,18 +227,6 @@ struct DashboardBench: AsyncParsableCommand {
 /// consecutive trials, 15 complete (10 intermediate values each), 4 pruned (fewer) and 1 failed
 /// (with a reason and a stderr tail), written through `Storage` directly.
 enum StudyGenerator {
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    }
-
     static let distributions: [(String, Distribution)] = [
         ("lr", .float(low: 1e-5, high: 1, log: true)),
         ("width", .int(low: 8, high: 512)),
@@ -261,28 +250,21 @@ enum StudyGenerator {
 
     /// The `index`-th trial, finished; its parameters drawn from `seed` and `index`.
     static func addTrial(storage: any Storage, study: StudyRecord, index: Int, seed: UInt64) async throws {
-        var rng = SplitMix64(state: (seed &+ UInt64(index)) &* 0x2545_F491_4F6C_DD1D)
+        var rng = SamplerRandom.generator(seed: seed, trial: index)
         guard let trial = try await storage.startTrial(studyID: study.id, limit: nil, worker: "bench") else { return }
         var x: [String: ParameterValue] = [:]
         for (name, d) in distributions {
-            let u = rng.uniform()
-            let value: ParameterValue = switch d {
-            case let .float(low, high, log, _): .double(log ? exp(Foundation.log(low) + u * (Foundation.log(high) - Foundation.log(low))) : low + u * (high - low))
-            case let .int(low, high, log, _):
-                .int(log ? Int(exp(Foundation.log(Double(low)) + u * (Foundation.log(Double(high)) - Foundation.log(Double(low)))).rounded())
-                    : low + Int(u * Double(high - low + 1)) % (high - low + 1))
-            case let .categorical(choices): choices[Int(u * Double(choices.count)) % choices.count]
-            }
+            let value = d.toExternal(SamplerRandom.uniform(d, &rng))
             x[name] = value
             try await storage.setParameter(trialID: trial.id, name: name, value: value, distribution: d)
         }
         let lr = x["lr"]!.doubleValue!, width = Double(x["width"]!.intValue!), dropout = x["dropout"]!.doubleValue!
         let optimizerBonus = x["optimizer"] == .string("adam") ? 0.0 : x["optimizer"] == .string("rmsprop") ? 0.03 : 0.08
         let final = 0.05 + 0.12 * pow(log10(lr) + 2.5, 2) / 6 + 0.1 * abs(dropout - 0.2) + 0.04 * abs(log2(width / 128)) / 4
-            + optimizerBonus + 0.02 * rng.uniform()
+            + optimizerBonus + 0.02 * rng.nextUnit(Double.self)
         // 7 is prime to 20: each block of 20 trials has each outcome slot once.
         let slot = index * 7 % 20
-        let steps = slot < 15 ? 10 : slot < 19 ? 2 + Int(rng.uniform() * 5) : Int(rng.uniform() * 4)
+        let steps = slot < 15 ? 10 : slot < 19 ? 2 + Int(rng.nextUnit(Double.self) * 5) : Int(rng.nextUnit(Double.self) * 4)
         for step in 0..<steps {
             try await storage.reportIntermediateValue(trialID: trial.id, step: step, value: final * (1 + 2.5 * exp(-Double(step) / 2.5)))
         }

@@ -23,17 +23,9 @@ struct HyperCleaningCommand: AsyncParsableCommand {
             Adam steps projected onto {0 ≤ λ ≤ 1, Σλ ≤ R}; final models trained on train ∪ validation.
             """)
 
-    @Option(help: "Dataset: fashion-mnist or mnist.")
-    var dataset: String = "fashion-mnist"
 
-    @Option(help: "Directory of the dataset's IDX files (default: FASHION_MNIST_DIR / MNIST_DIR, then /usr/share/datasets/<dataset>).")
-    var dataDir: String?
 
-    @Option(help: "Write the results as JSON to this file.")
-    var json: String
 
-    @Option(help: "Write the chart (λ per budget, F1 over hyper-iterations) as SVG to this file (default: the JSON path with .svg).")
-    var svg: String?
 
     @Option(help: "Budgets R, comma-separated.")
     var budgets: String = "1000,1500,2000,2500"
@@ -50,28 +42,24 @@ struct HyperCleaningCommand: AsyncParsableCommand {
     @Option(help: "Seed of the split and the label corruption.")
     var seed: UInt64 = 0
 
-    @Option(help: "Threads for the engine's own kernels.")
-    var threads: Int?
 
     @Option(help: "Name of the study that records the run (one trial per hyper-iteration; a new study, default hyper-cleaning-<date-time>).")
     var study: String?
 
     @OptionGroup var storage: StorageOption
 
+    @OptionGroup var experimentOptions: ExperimentOptions
+
     @Option(help: "Write the study's trials as CSV to this file (default: the JSON path with .trials.csv).")
     var trials: String?
 
     func validate() throws {
-        guard MNISTFamily(rawValue: dataset) != nil else {
-            throw ValidationError("--dataset must be one of \(MNISTFamily.allCases.map(\.rawValue).joined(separator: ", ")), got \(dataset)")
-        }
         guard let values = parsedBudgets, !values.isEmpty, values.allSatisfy({ $0 > 0 && $0 <= 5000 }) else {
             throw ValidationError("--budgets must be comma-separated integers in 1…5000, got \(budgets)")
         }
         guard hyperIterations > 0, innerSteps > 0, finalSteps > 0 else {
             throw ValidationError("--hyper-iterations, --inner-steps and --final-steps must be positive")
         }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     var parsedBudgets: [Int]? {
@@ -80,12 +68,11 @@ struct HyperCleaningCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if let threads { ComputeThreads.count = threads }
+        experimentOptions.applyThreads()
         var err = FileHandle.standardError
-        let family = MNISTFamily(rawValue: dataset)!
         let data: HyperCleaningData
         do {
-            data = try HyperCleaningData.load(family, directory: dataDir, seed: seed)
+            data = try HyperCleaningData.load(experimentOptions.family, directory: experimentOptions.dataDir, seed: seed)
         } catch {
             throw CLIError(error.description)
         }
@@ -100,9 +87,7 @@ struct HyperCleaningCommand: AsyncParsableCommand {
                      innerSteps, configuration.innerLearningRate, hyperIterations, configuration.outerStepFraction,
                      configuration.flagThreshold, finalSteps, configuration.finalLearningRate), to: &err)
         // Hyper-iterations reach the study through a stream while the experiment computes.
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
-        let study = self.study ?? "hyper-cleaning-\(formatter.string(from: Date()))"
+        let study = self.study ?? ExperimentOptions.timestampedName("hyper-cleaning")
         let store = try await storage.open()
         if try await store.study(named: study) != nil {
             throw CLIError("a study named '\(study)' already exists in \(storage.url): choose another --study, or `hypertune delete \(study)`")
@@ -130,14 +115,14 @@ struct HyperCleaningCommand: AsyncParsableCommand {
         }
         let result = try await computation.value
         try await recorder.value
-        try BenchmarkSupport.writeJSON(result, to: json)
-        let svgPath = svg ?? (json.hasSuffix(".json") ? String(json.dropLast(5)) : json) + ".svg"
+        try BenchmarkSupport.writeJSON(result, to: experimentOptions.json)
+        let svgPath = experimentOptions.svgPath
         do {
             try HyperCleaningReport.chart(result).write(toFile: svgPath, atomically: true, encoding: .utf8)
         } catch {
             throw CLIError("cannot write the chart to \(svgPath): \(error.localizedDescription)")
         }
-        let trialsPath = trials ?? (json.hasSuffix(".json") ? String(json.dropLast(5)) : json) + ".trials.csv"
+        let trialsPath = trials ?? experimentOptions.besideJSON(".trials.csv")
         let table = try await recording.table()
         do {
             try table.csv.write(toFile: trialsPath, atomically: true, encoding: .utf8)
@@ -145,6 +130,6 @@ struct HyperCleaningCommand: AsyncParsableCommand {
             throw CLIError("cannot write the trials to \(trialsPath): \(error.localizedDescription)")
         }
         print(HyperCleaningReport.table(result))
-        print("JSON: \(json)   chart: \(svgPath)   study '\(study)' in \(storage.url): \(table.rows.count) trials (also in \(trialsPath))")
+        print("JSON: \(experimentOptions.json)   chart: \(svgPath)   study '\(study)' in \(storage.url): \(table.rows.count) trials (also in \(trialsPath))")
     }
 }

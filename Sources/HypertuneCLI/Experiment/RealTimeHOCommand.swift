@@ -19,17 +19,9 @@ struct RealTimeHOCommand: AsyncParsableCommand {
             on forward-mode hypergradients every Δ steps of one training run. RTHO-NT: from η = μ = ρ = 0.
             """)
 
-    @Option(help: "Dataset: fashion-mnist or mnist.")
-    var dataset: String = "fashion-mnist"
 
-    @Option(help: "Directory of the dataset's IDX files (default: FASHION_MNIST_DIR / MNIST_DIR, then /usr/share/datasets/<dataset>).")
-    var dataDir: String?
 
-    @Option(help: "Write the results as JSON to this file (BENCHMARKS.md §7).")
-    var json: String
 
-    @Option(help: "Write the chart of RTHO's and RTHO-NT's hyperparameter trajectories as SVG here (default: the JSON path with .svg).")
-    var svg: String?
 
     @Option(help: "Seeds, comma-separated (each its own split, initialisation and minibatch order).")
     var seeds: String = "0,1,2"
@@ -66,16 +58,13 @@ struct RealTimeHOCommand: AsyncParsableCommand {
 
     @OptionGroup var storage: StorageOption
 
-    @Option(help: "Threads for the engine's own kernels.")
-    var threads: Int?
+    @OptionGroup var experimentOptions: ExperimentOptions
+
 
     var parsedSeeds: [UInt64] { seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) } }
     var parsedHidden: [Int] { hidden.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     func validate() throws {
-        guard MNISTFamily(rawValue: dataset) != nil else {
-            throw ValidationError("--dataset must be one of \(MNISTFamily.allCases.map(\.rawValue).joined(separator: ", ")), got \(dataset)")
-        }
         guard !parsedSeeds.isEmpty, parsedSeeds.count == seeds.split(separator: ",").count else { throw ValidationError("--seeds: comma-separated non-negative integers, got '\(seeds)'") }
         guard !parsedHidden.isEmpty, parsedHidden.allSatisfy({ $0 > 0 }), parsedHidden.count == hidden.split(separator: ",").count else {
             throw ValidationError("--hidden: comma-separated positive widths, got '\(hidden)'")
@@ -84,11 +73,10 @@ struct RealTimeHOCommand: AsyncParsableCommand {
             throw ValidationError("--epochs, --batch-size, --update-interval, --validation-batch, --hyper-learning-rate and --search-time-factor must be positive")
         }
         if let trainCount, trainCount < batchSize { throw ValidationError("--train-count must be at least the batch size") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
     func run() async throws {
-        if let threads { ComputeThreads.count = threads }
+        experimentOptions.applyThreads()
         var c = RealTimeHOConfiguration()
         c.hidden = parsedHidden
         c.epochs = epochs
@@ -101,16 +89,13 @@ struct RealTimeHOCommand: AsyncParsableCommand {
         c.validationBatchSize = validationBatch
         c.randomSearchTimeFactor = searchTimeFactor
         c.trainCount = trainCount
-        let family = MNISTFamily(rawValue: dataset)!
         let data: RealTimeHOData
         do {
-            data = try RealTimeHOData.load(family, directory: dataDir, configuration: c, seed: 0)
+            data = try RealTimeHOData.load(experimentOptions.family, directory: experimentOptions.dataDir, configuration: c, seed: 0)
         } catch {
             throw CLIError(error.description)
         }
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyyMMdd-HHmmss"
-        let prefix = study ?? "rtho-\(formatter.string(from: Date()))"
+        let prefix = study ?? ExperimentOptions.timestampedName("rtho")
         let store = try await storage.open()
         for name in ["\(prefix)-rtho", "\(prefix)-rs"] where try await store.study(named: name) != nil {
             throw CLIError("a study named '\(name)' already exists in \(storage.url): choose another --study, or `hypertune delete \(name)`")
@@ -156,8 +141,8 @@ struct RealTimeHOCommand: AsyncParsableCommand {
         }
         sink.finish()
         try await recorder.value
-        try BenchmarkSupport.writeJSON(result, to: json)
-        let svgPath = svg ?? (json.hasSuffix(".json") ? String(json.dropLast(5)) : json) + ".svg"
+        try BenchmarkSupport.writeJSON(result, to: experimentOptions.json)
+        let svgPath = experimentOptions.svgPath
         let history = StudyHistory(directions: [.minimize], trials: try await recording.trials())
         do {
             var options = StudyChartOptions()
@@ -168,6 +153,6 @@ struct RealTimeHOCommand: AsyncParsableCommand {
             throw CLIError("cannot write the chart to \(svgPath): \(error)")
         }
         print(RealTimeHOReport.table(result))
-        print("JSON: \(json)   chart: \(svgPath)   studies '\(prefix)-rtho' (hyper-updates) and '\(prefix)-rs' (random search) in \(storage.url)")
+        print("JSON: \(experimentOptions.json)   chart: \(svgPath)   studies '\(prefix)-rtho' (hyper-updates) and '\(prefix)-rs' (random search) in \(storage.url)")
     }
 }
